@@ -1,0 +1,2 @@
+//! The deployed `pitchcam` binary.
+fn main() {}

@@ -1,0 +1,4 @@
+//! Build script: DeepStream header discovery and bindgen (see ffi/deepstream).
+fn main() {
+    println!("cargo:rerun-if-env-changed=DEEPSTREAM_DIR");
+}
