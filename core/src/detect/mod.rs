@@ -131,7 +131,8 @@ pub struct Mapping {
 
 impl Mapping {
     /// Network pixels are panorama pixels.
-    pub const IDENTITY: Mapping = Mapping { scale_x: 1.0, scale_y: 1.0, offset_x: 0.0, offset_y: 0.0 };
+    pub const IDENTITY: Mapping =
+        Mapping { scale_x: 1.0, scale_y: 1.0, offset_x: 0.0, offset_y: 0.0 };
 
     /// Undoes a letterbox: the whole `src_w × src_h` image was scaled uniformly to fit a
     /// `net_w × net_h` network input and padded (`symmetric`: padding split on both sides, as
