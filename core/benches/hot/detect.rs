@@ -1,0 +1,4 @@
+//! Benchmark part: detect (being written).
+use super::common::Table;
+
+pub fn run(_table: &mut Table) {}
