@@ -11,3 +11,9 @@
 #![deny(missing_docs)]
 
 pub use pitchcam_core as core;
+
+pub mod capi;
+pub mod deepstream;
+pub mod gst;
+pub mod os;
+pub mod tensor_meta;
