@@ -429,11 +429,13 @@ fn an_abandoned_drain_keeps_the_rest() {
     for p in [10, 20, 30, 40] {
         let _ = push(&mut ring, &mut f, &mut kept, p);
     }
-    let mut d = ring.drain();
-    assert_eq!(d.len(), 4);
-    let first: Vec<_> = d.by_ref().take(2).collect();
-    assert_eq!(d.len(), 2);
-    drop(d);
+    let first: Vec<_> = {
+        let mut d = ring.drain();
+        assert_eq!(d.len(), 4);
+        let first: Vec<_> = d.by_ref().take(2).collect();
+        assert_eq!(d.len(), 2);
+        first
+    }; // the drain iterator ends here with two entries untaken
     assert_eq!(first.iter().map(|e| e.0).collect::<Vec<_>>(), vec![10, 20]);
     assert_eq!(live(&ring), vec![(30, 2), (40, 3)]);
     assert_eq!(f.live(), 4);
