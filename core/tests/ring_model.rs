@@ -171,7 +171,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// A query PTS: near a live entry most of the time (so hits, misses by one and in-between
 /// values all occur), any `u64` otherwise.
 fn query(m: &Model, i: &Index, d: i8, raw: u64) -> u64 {
-    if m.live.is_empty() || raw % 5 == 0 {
+    if m.live.is_empty() || raw.is_multiple_of(5) {
         return raw;
     }
     let base = m.live[i.index(m.live.len())].0;
