@@ -608,3 +608,68 @@ impl<H, const N: usize> fmt::Debug for Drain<'_, H, N> {
         f.debug_struct("Drain").field("remaining", &self.ring.len).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl<H, const N: usize> DelayRing<H, N> {
+        /// The private invariants: indices in range, exactly the `len` slots from `head` occupied.
+        fn check_invariants(&self) {
+            assert!(self.head < N && self.len <= N && self.stale <= self.len);
+            for i in 0..N {
+                let logical = (i + N - self.head) % N;
+                assert_eq!(self.slots[i].is_some(), logical < self.len, "slot {i}");
+            }
+        }
+    }
+
+    /// Xorshift: deterministic, no dependency.
+    fn rng(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    fn churn<const N: usize>(seed: u64) {
+        let mut ring: DelayRing<u32, N> =
+            DelayRing::new(RingConfig::for_frame_period(10).with_restart_threshold(100));
+        let mut s = seed;
+        let mut pts = 0u64;
+        for i in 0..20_000u32 {
+            let r = rng(&mut s);
+            match r % 16 {
+                0 => drop(ring.pop_oldest()),
+                1 => drop(ring.pop_stale()),
+                2 if r % 64 == 2 => ring.flush(),
+                3 => pts = pts.saturating_sub(r % 300),
+                4 => pts = r >> (r % 64),
+                _ => pts = pts.saturating_add(r % 20),
+            }
+            let _ = ring.push(pts, i);
+            ring.check_invariants();
+        }
+    }
+
+    #[test]
+    fn private_invariants_hold_under_churn() {
+        for seed in 1..20 {
+            churn::<1>(seed);
+            churn::<2>(seed);
+            churn::<7>(seed);
+            churn::<210>(seed);
+        }
+    }
+
+    #[test]
+    fn full_ring_push_replaces_in_place() {
+        let mut ring: DelayRing<u32, 3> = DelayRing::new(RingConfig::for_frame_period(10));
+        for (k, p) in [10, 20, 30, 40].into_iter().enumerate() {
+            let _ = ring.push(p, k as u32);
+        }
+        assert_eq!(ring.head, 1);
+        assert_eq!(ring.slots[0], Some((40, 3)), "the new entry took the evicted one's slot");
+        ring.check_invariants();
+    }
+}
