@@ -97,8 +97,10 @@ struct SinkState {
 /// # Safety
 /// `sink` is a valid appsink for the call.
 unsafe fn borrowed_sink(sink: *mut asys::GstAppSink) -> ManuallyDrop<AppSink> {
-    // SAFETY: non-NULL per the contract; ManuallyDrop means no unref.
-    ManuallyDrop::new(AppSink { element: unsafe { Element::from_glib_full(NonNull::new_unchecked(sink.cast())) } })
+    // SAFETY: non-NULL and valid per the contract; ManuallyDrop means no unref, so the handle
+    // borrows GStreamer's reference instead of owning one.
+    let element = unsafe { Element::from_glib_full(NonNull::new_unchecked(sink.cast())) };
+    ManuallyDrop::new(AppSink { element })
 }
 
 fn report_sink_panic(sink: &AppSink, what: &str, text: &str) {
@@ -108,7 +110,10 @@ fn report_sink_panic(sink: &AppSink, what: &str, text: &str) {
     }
 }
 
-unsafe extern "C" fn sink_new_sample(sink: *mut asys::GstAppSink, ud: gpointer) -> sys::GstFlowReturn {
+unsafe extern "C" fn sink_new_sample(
+    sink: *mut asys::GstAppSink,
+    ud: gpointer,
+) -> sys::GstFlowReturn {
     // SAFETY: `ud` is the boxed SinkState, alive until the destroy notify.
     let state = unsafe { &*(ud as *const SinkState) };
     if state.panicked.load(Ordering::Acquire) {
@@ -127,7 +132,8 @@ unsafe extern "C" fn sink_new_sample(sink: *mut asys::GstAppSink, ud: gpointer) 
         Err(payload) => {
             state.panicked.store(true, Ordering::Release);
             let text = panic_text(payload.as_ref());
-            let _ = catch_unwind(AssertUnwindSafe(|| report_sink_panic(&handle, "new-sample", &text)));
+            let _ =
+                catch_unwind(AssertUnwindSafe(|| report_sink_panic(&handle, "new-sample", &text)));
             sys::GST_FLOW_ERROR
         }
     }
@@ -247,7 +253,9 @@ impl AppSink {
     /// Restricts accepted caps.
     pub fn set_caps(&self, caps: Option<&Caps>) {
         // SAFETY: valid appsink; caps borrowed (appsink takes its own reference).
-        unsafe { asys::gst_app_sink_set_caps(self.raw(), caps.map_or(std::ptr::null(), |c| c.as_ptr())) };
+        unsafe {
+            asys::gst_app_sink_set_caps(self.raw(), caps.map_or(std::ptr::null(), |c| c.as_ptr()))
+        };
     }
 }
 
@@ -298,7 +306,12 @@ impl AppSrc {
     /// frame). `block=false`: a push never blocks the realtime caller; past the limit appsrc
     /// still queues and emits "enough-data", so the caller watches
     /// [`current_level_buffers`](Self::current_level_buffers) and drops its own frames instead.
-    pub fn configure_video(&self, caps: &Caps, is_live: bool, max_buffers: u64) -> Result<(), Error> {
+    pub fn configure_video(
+        &self,
+        caps: &Caps,
+        is_live: bool,
+        max_buffers: u64,
+    ) -> Result<(), Error> {
         self.element.set_property("format", super::EnumValue::Nick("time"))?;
         self.element.set_property("is-live", is_live)?;
         self.element.set_property("max-bytes", 0u64)?;
@@ -315,7 +328,9 @@ impl AppSrc {
     pub fn push_buffer(&self, buffer: Buffer) -> Result<(), FlowError> {
         // SAFETY: valid appsrc; gst_app_src_push_buffer takes ownership of the reference in all
         // cases (it unrefs on refusal).
-        FlowError::result(unsafe { asys::gst_app_src_push_buffer(self.raw(), buffer.into_raw().as_ptr()) })
+        FlowError::result(unsafe {
+            asys::gst_app_src_push_buffer(self.raw(), buffer.into_raw().as_ptr())
+        })
     }
 
     /// Signals end of stream.
@@ -327,7 +342,9 @@ impl AppSrc {
     /// Sets the caps of pushed buffers.
     pub fn set_caps(&self, caps: Option<&Caps>) {
         // SAFETY: valid appsrc; caps borrowed.
-        unsafe { asys::gst_app_src_set_caps(self.raw(), caps.map_or(std::ptr::null(), |c| c.as_ptr())) };
+        unsafe {
+            asys::gst_app_src_set_caps(self.raw(), caps.map_or(std::ptr::null(), |c| c.as_ptr()))
+        };
     }
 
     /// The configured caps.

@@ -227,7 +227,6 @@ impl BufferRef {
         self.0.get()
     }
 
-
     /// A new owned reference to this buffer.
     pub fn to_owned_buffer(&self) -> Buffer {
         // SAFETY: `self` is a live buffer.
@@ -309,7 +308,9 @@ impl BufferRef {
     /// transform functions).
     pub fn copy(&self) -> Buffer {
         // SAFETY: valid buffer; gst_buffer_copy returns a new buffer (transfer full).
-        unsafe { Buffer::from_glib_full(NonNull::new_unchecked(sys::gst_buffer_copy(self.as_ptr()))) }
+        unsafe {
+            Buffer::from_glib_full(NonNull::new_unchecked(sys::gst_buffer_copy(self.as_ptr())))
+        }
     }
 
     /// A deep copy (memory copied too).
@@ -321,7 +322,6 @@ impl BufferRef {
             .map(|p| unsafe { Buffer::from_glib_full(p) })
             .ok_or_else(|| Error::Buffer("deep copy failed".into()))
     }
-
 
     /// Sets the PTS (`None` clears it).
     pub fn set_pts(&mut self, pts: Option<u64>) {

@@ -148,7 +148,11 @@ impl Message {
     }
 
     /// An error message (library error "failed") from `src`.
-    pub fn new_error(src: Option<&Element>, text: &str, debug: Option<&str>) -> Result<Message, Error> {
+    pub fn new_error(
+        src: Option<&Element>,
+        text: &str,
+        debug: Option<&str>,
+    ) -> Result<Message, Error> {
         init()?;
         let t = cstring(text)?;
         let d = debug.map(cstring).transpose()?;
@@ -211,7 +215,11 @@ impl Message {
 
     fn parse_gerror(
         &self,
-        f: unsafe extern "C" fn(*mut sys::GstMessage, *mut *mut glib::GError, *mut *mut std::ffi::c_char),
+        f: unsafe extern "C" fn(
+            *mut sys::GstMessage,
+            *mut *mut glib::GError,
+            *mut *mut std::ffi::c_char,
+        ),
     ) -> ErrorDetails {
         let (mut err, mut dbg) = (ptr::null_mut(), ptr::null_mut());
         // SAFETY: `f` is the parse function matching this message type; both outputs are
@@ -266,7 +274,9 @@ impl Message {
     /// A typed view.
     pub fn view(&self) -> MessageView {
         match self.raw_type() {
-            sys::GST_MESSAGE_ERROR => MessageView::Error(self.parse_gerror(sys::gst_message_parse_error)),
+            sys::GST_MESSAGE_ERROR => {
+                MessageView::Error(self.parse_gerror(sys::gst_message_parse_error))
+            }
             sys::GST_MESSAGE_WARNING => {
                 MessageView::Warning(self.parse_gerror(sys::gst_message_parse_warning))
             }
@@ -346,7 +356,11 @@ impl Bus {
 
     /// Waits up to `timeout_ns` (`None` = forever, `Some(0)` = poll) for a message of one of
     /// `types`; other messages popped meanwhile are dropped.
-    pub fn timed_pop_filtered(&self, timeout_ns: Option<u64>, types: MessageType) -> Option<Message> {
+    pub fn timed_pop_filtered(
+        &self,
+        timeout_ns: Option<u64>,
+        types: MessageType,
+    ) -> Option<Message> {
         // SAFETY: valid bus; returns a new message reference or NULL.
         let p = unsafe {
             sys::gst_bus_timed_pop_filtered(

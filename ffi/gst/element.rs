@@ -82,9 +82,13 @@ impl Element {
         let n = name.map(cstring).transpose()?;
         // SAFETY: valid C strings; returns a new (floating) element or NULL.
         let p = unsafe {
-            sys::gst_element_factory_make(f.as_ptr(), n.as_ref().map_or(ptr::null(), |n| n.as_ptr()))
+            sys::gst_element_factory_make(
+                f.as_ptr(),
+                n.as_ref().map_or(ptr::null(), |n| n.as_ptr()),
+            )
         };
-        let ptr = NonNull::new(p).ok_or_else(|| Error::NoSuchFactory { factory: factory.into() })?;
+        let ptr =
+            NonNull::new(p).ok_or_else(|| Error::NoSuchFactory { factory: factory.into() })?;
         // SAFETY: new object, one reference.
         unsafe { sink_floating(ptr.as_ptr().cast()) };
         Ok(Element { ptr })
@@ -189,7 +193,10 @@ impl Element {
 
     /// Waits up to `timeout_ns` (`None` = forever) for a pending state change and returns
     /// `(result, current, pending)`. `Ok(Async)` means it is still in progress at the timeout.
-    pub fn state(&self, timeout_ns: Option<u64>) -> (Result<StateChangeSuccess, Error>, State, State) {
+    pub fn state(
+        &self,
+        timeout_ns: Option<u64>,
+    ) -> (Result<StateChangeSuccess, Error>, State, State) {
         let (mut cur, mut pending) = (sys::GST_STATE_VOID_PENDING, sys::GST_STATE_VOID_PENDING);
         // SAFETY: valid element and out-pointers.
         let r = unsafe {
@@ -201,7 +208,11 @@ impl Element {
             )
         };
         let target = if pending == sys::GST_STATE_VOID_PENDING { cur } else { pending };
-        (self.state_result(r, State::from_raw(target)), State::from_raw(cur), State::from_raw(pending))
+        (
+            self.state_result(r, State::from_raw(target)),
+            State::from_raw(cur),
+            State::from_raw(pending),
+        )
     }
 
     /// Sends an event into the element (e.g. [`Event::eos`] into a pipeline or a source).
@@ -257,7 +268,9 @@ impl Element {
     /// Start time; `None` (`GST_CLOCK_TIME_NONE`) disables automatic base-time selection.
     pub fn set_start_time(&self, t: Option<u64>) {
         // SAFETY: valid element.
-        unsafe { sys::gst_element_set_start_time(self.as_ptr(), t.unwrap_or(sys::GST_CLOCK_TIME_NONE)) };
+        unsafe {
+            sys::gst_element_set_start_time(self.as_ptr(), t.unwrap_or(sys::GST_CLOCK_TIME_NONE))
+        };
     }
 
     /// Current running time (clock time − base time), `None` without a clock or before the base.
@@ -339,9 +352,11 @@ impl fmt::Debug for Element {
     }
 }
 
-/// A top-level `GstPipeline`. Dropping the last handle of a pipeline that is not in NULL sets it
-/// to NULL first, so a forgotten shutdown cannot trip GStreamer's "disposing a running element"
-/// warning.
+/// A top-level `GstPipeline`, and the owner of its lifecycle: dropping it sets the pipeline to
+/// NULL (joining its streaming threads) before releasing the reference, so a forgotten shutdown
+/// cannot leave threads running or trip GStreamer's "disposing a running element" warning. Not
+/// `Clone`: share it with `Arc<Pipeline>`, or hand out [`Element`] references (which do not
+/// stop anything). Never drop it on one of the pipeline's own streaming threads.
 #[repr(transparent)]
 pub struct Pipeline {
     element: Element,
@@ -387,7 +402,8 @@ impl Pipeline {
             drop(element);
             return Err(Error::Parse(msg));
         }
-        let element = element.ok_or_else(|| Error::Parse("pipeline description is empty".into()))?;
+        let element =
+            element.ok_or_else(|| Error::Parse("pipeline description is empty".into()))?;
         // SAFETY: pure type query.
         if element.is_a(unsafe { sys::gst_pipeline_get_type() }) {
             return Ok(Pipeline { element });
@@ -411,8 +427,24 @@ impl Pipeline {
         }
     }
 
-    /// Adds an element (the pipeline takes its own reference).
+    /// Adds an element (the pipeline takes its own reference). An element that already has a
+    /// parent is refused here (GStreamer would emit a g_warning).
     pub fn add(&self, element: &Element) -> Result<(), Error> {
+        // SAFETY: valid object; returns a new reference to the parent or NULL.
+        let parent = unsafe { sys::gst_object_get_parent(element.as_ptr().cast()) };
+        if !parent.is_null() {
+            // SAFETY: the reference just returned.
+            let pname = unsafe {
+                let n = object_name(parent);
+                sys::gst_object_unref(parent.cast());
+                n
+            };
+            return Err(Error::WrongType {
+                object: element.name(),
+                actual: format!("child of \"{pname}\""),
+                expected: "element without a parent",
+            });
+        }
         // SAFETY: valid bin and element; gst_bin_add sinks/refs the element itself.
         let ok = unsafe { sys::gst_bin_add(self.as_ptr().cast(), element.as_ptr()) };
         if ok == 0 {
@@ -460,19 +492,11 @@ impl Deref for Pipeline {
     }
 }
 
-impl Clone for Pipeline {
-    fn clone(&self) -> Pipeline {
-        Pipeline { element: self.element.clone() }
-    }
-}
-
 impl Drop for Pipeline {
     fn drop(&mut self) {
-        if self.element.refcount() == 1 {
-            let (_, cur, pending) = self.element.state(Some(0));
-            if cur != State::Null || pending != State::VoidPending {
-                let _ = self.element.set_state(State::Null);
-            }
+        let (_, cur, pending) = self.element.state(Some(0));
+        if cur != State::Null || pending != State::VoidPending {
+            let _ = self.element.set_state(State::Null);
         }
     }
 }

@@ -228,8 +228,12 @@ impl fmt::Display for Error {
                 "no GStreamer element \"{factory}\": the plugin that provides it is not installed \
                  (check `gst-inspect-1.0 {factory}`)"
             ),
-            Error::NoSuchElement { name } => write!(f, "no element named \"{name}\" in the pipeline"),
-            Error::NoSuchPad { element, pad } => write!(f, "element \"{element}\" has no pad \"{pad}\""),
+            Error::NoSuchElement { name } => {
+                write!(f, "no element named \"{name}\" in the pipeline")
+            }
+            Error::NoSuchPad { element, pad } => {
+                write!(f, "element \"{element}\" has no pad \"{pad}\"")
+            }
             Error::WrongType { object, actual, expected } => {
                 write!(f, "\"{object}\" is a {actual}, not a {expected}")
             }
@@ -249,12 +253,17 @@ impl fmt::Display for Error {
             Error::Caps(s) => write!(f, "could not parse caps \"{s}\""),
             Error::VideoInfo(m) => write!(f, "not usable as raw video: {m}"),
             Error::StateChange { element, target } => {
-                write!(f, "\"{element}\" failed to change state to {target:?} (see the bus for why)")
+                write!(
+                    f,
+                    "\"{element}\" failed to change state to {target:?} (see the bus for why)"
+                )
             }
             Error::Link { src, sink } => write!(f, "could not link \"{src}\" to \"{sink}\""),
             Error::Pool(m) => write!(f, "buffer pool: {m}"),
             Error::Buffer(m) => write!(f, "buffer: {m}"),
-            Error::NotWritable(what) => write!(f, "{what} is shared (refcount > 1) and not writable"),
+            Error::NotWritable(what) => {
+                write!(f, "{what} is shared (refcount > 1) and not writable")
+            }
             Error::Event(what) => write!(f, "event {what} was not handled"),
             Error::Query(m) => write!(f, "query: {m}"),
             Error::Missing(what) => write!(f, "no {what}"),

@@ -319,11 +319,18 @@ where
 }
 
 fn report_probe_panic(pad: &Pad, text: &str) {
-    let where_ = format!("{}:{}", pad.parent_element().map(|e| e.name()).unwrap_or_default(), pad.name());
+    let where_ =
+        format!("{}:{}", pad.parent_element().map(|e| e.name()).unwrap_or_default(), pad.name());
     let msg = format!("pitchcam pad probe on {where_} panicked: {text}");
     match pad.parent_element() {
         Some(el) => {
-            if el.post_error(&msg, Some("the probe was disabled; the data that triggered it was dropped")).is_err() {
+            if el
+                .post_error(
+                    &msg,
+                    Some("the probe was disabled; the data that triggered it was dropped"),
+                )
+                .is_err()
+            {
                 eprintln!("{msg} (no bus to report on)");
             }
         }
@@ -448,6 +455,9 @@ impl Pad {
     where
         F: FnMut(&mut ProbeInfo<'_>) -> ProbeReturn + Send + 'static,
     {
+        if mask.0 == 0 {
+            return Err(Error::Missing("probe type (empty mask)"));
+        }
         let shared = Arc::new(ProbeShared {
             state: AtomicU8::new(INSTALLED),
             panicked: AtomicBool::new(false),
@@ -487,9 +497,21 @@ impl Pad {
     /// size/min/max, and declares `GstVideoMeta` support so upstream may pad rows. Upstream then
     /// allocates every buffer from `pool`: with `min == max == N` at most N buffers ever exist.
     ///
-    /// If the query's caps describe frames larger than the pool's buffers (renegotiation to a
-    /// bigger size), the query passes on to the element unanswered and `declined` counts it.
+    /// Hand the pool over **inactive**: upstream configures it with its negotiated caps and
+    /// activates it, which allocates all `min` buffers before the first frame. (An active pool
+    /// refuses upstream's configuration, and upstream silently falls back to its own pool — so
+    /// an active pool is refused here with an error.) Later queries while the pool is active are
+    /// answered only for exactly the caps it was configured with (a renegotiation to the same
+    /// format); a query for other caps, or for frames larger than the pool's buffers, passes on
+    /// to the element unanswered and `declined` counts it.
     pub fn answer_allocation(&self, pool: &BufferPool) -> Result<AllocationAnswer, Error> {
+        if pool.is_active() {
+            return Err(Error::Pool(format!(
+                "{} is already active; hand it to answer_allocation inactive so upstream can \
+                 configure it with the negotiated caps",
+                pool.name()
+            )));
+        }
         let cfg = pool.config();
         let pool = pool.clone();
         let stats = Arc::new(AllocationStats::default());
@@ -500,13 +522,21 @@ impl Pad {
             if q.type_() != QueryType::ALLOCATION {
                 return ProbeReturn::Ok;
             }
-            let fits = match q.parse_allocation() {
-                Ok((Some(caps), _)) => match VideoInfo::from_caps(&caps) {
+            let query_caps = q.parse_allocation().ok().and_then(|(c, _)| c);
+            let fits = match &query_caps {
+                Some(caps) => match VideoInfo::from_caps(caps) {
                     Ok(vi) => vi.size() <= cfg.size as usize,
                     Err(_) => true,
                 },
-                _ => true,
+                None => true,
             };
+            // An active pool can only be re-offered for exactly its configured caps: upstream's
+            // set_config is then a no-op; any other config is refused by an active pool.
+            let reusable = !pool.is_active() || {
+                let now = pool.config();
+                matches!((&query_caps, &now.caps), (Some(a), Some(b)) if a.is_equal(b))
+            };
+            let fits = fits && reusable;
             if !fits {
                 st.declined.fetch_add(1, Ordering::Relaxed);
                 return ProbeReturn::Ok;

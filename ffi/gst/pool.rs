@@ -200,7 +200,9 @@ impl BufferPool {
         // take our own reference before freeing the structure.
         unsafe {
             let config = sys::gst_buffer_pool_get_config(self.as_ptr());
-            sys::gst_buffer_pool_config_get_params(config, &mut caps, &mut size, &mut min, &mut max);
+            sys::gst_buffer_pool_config_get_params(
+                config, &mut caps, &mut size, &mut min, &mut max,
+            );
             let caps = NonNull::new(caps).map(|c| Caps::from_glib_borrow(c));
             sys::gst_structure_free(config);
             PoolConfig { caps, size, min, max }

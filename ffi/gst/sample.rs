@@ -74,6 +74,9 @@ impl Drop for Sample {
 
 impl fmt::Debug for Sample {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sample").field("buffer", &self.buffer()).field("caps", &self.caps()).finish()
+        f.debug_struct("Sample")
+            .field("buffer", &self.buffer())
+            .field("caps", &self.caps())
+            .finish()
     }
 }

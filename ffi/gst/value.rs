@@ -163,13 +163,21 @@ fn value_kind(v: &Value<'_>) -> &'static str {
 ///
 /// # Safety
 /// `obj` is a valid GstObject.
-pub(crate) unsafe fn set(obj: *mut sys::GstObject, name: &str, value: Value<'_>) -> Result<(), Error> {
+pub(crate) unsafe fn set(
+    obj: *mut sys::GstObject,
+    name: &str,
+    value: Value<'_>,
+) -> Result<(), Error> {
     // SAFETY: forwarded contract.
     let p = unsafe { find(obj, name)? };
     // SAFETY: valid param spec.
     let flags = unsafe { (*p.pspec).flags };
     if flags & gobject::G_PARAM_WRITABLE == 0 || flags & gobject::G_PARAM_CONSTRUCT_ONLY != 0 {
-        return Err(Error::PropertyAccess { object: p.object, property: name.into(), access: "writ" });
+        return Err(Error::PropertyAccess {
+            object: p.object,
+            property: name.into(),
+            access: "writ",
+        });
     }
     let type_err = |p: &Prop| Error::PropertyType {
         object: p.object.clone(),
@@ -324,7 +332,11 @@ unsafe fn set_enum(
             EnumValue::Nick(s) => match cstring(s) {
                 Ok(c) => {
                     let byn = gobject::g_enum_get_value_by_nick(class, c.as_ptr());
-                    if byn.is_null() { gobject::g_enum_get_value_by_name(class, c.as_ptr()) } else { byn }
+                    if byn.is_null() {
+                        gobject::g_enum_get_value_by_name(class, c.as_ptr())
+                    } else {
+                        byn
+                    }
                 }
                 Err(_) => std::ptr::null_mut(),
             },
@@ -401,7 +413,11 @@ unsafe fn get_raw(obj: *mut sys::GstObject, name: &str) -> Result<(Prop, GValue)
     let p = unsafe { find(obj, name)? };
     // SAFETY: valid pspec.
     if unsafe { (*p.pspec).flags } & gobject::G_PARAM_READABLE == 0 {
-        return Err(Error::PropertyAccess { object: p.object, property: name.into(), access: "read" });
+        return Err(Error::PropertyAccess {
+            object: p.object,
+            property: name.into(),
+            access: "read",
+        });
     }
     let mut gv = GValue::new(p.ty);
     let cname = cstring(name)?;
@@ -479,7 +495,10 @@ impl FromProperty for Option<String> {
 ///
 /// # Safety
 /// `obj` is a valid GstObject.
-pub(crate) unsafe fn get<T: FromProperty>(obj: *mut sys::GstObject, name: &str) -> Result<T, Error> {
+pub(crate) unsafe fn get<T: FromProperty>(
+    obj: *mut sys::GstObject,
+    name: &str,
+) -> Result<T, Error> {
     // SAFETY: forwarded contract.
     let (p, gv) = unsafe { get_raw(obj, name)? };
     // SAFETY: `gv` has type `p.ty` whose fundamental is `p.fundamental`.
@@ -495,7 +514,10 @@ pub(crate) unsafe fn get<T: FromProperty>(obj: *mut sys::GstObject, name: &str) 
 ///
 /// # Safety
 /// `obj` is a valid GstObject.
-pub(crate) unsafe fn get_enum(obj: *mut sys::GstObject, name: &str) -> Result<(i32, String), Error> {
+pub(crate) unsafe fn get_enum(
+    obj: *mut sys::GstObject,
+    name: &str,
+) -> Result<(i32, String), Error> {
     // SAFETY: forwarded contract.
     let (p, gv) = unsafe { get_raw(obj, name)? };
     if p.fundamental != gobject::G_TYPE_ENUM {
@@ -543,7 +565,10 @@ pub(crate) unsafe fn get_caps(obj: *mut sys::GstObject, name: &str) -> Result<Op
 ///
 /// # Safety
 /// `obj` is a valid GstObject.
-pub(crate) unsafe fn get_string_repr(obj: *mut sys::GstObject, name: &str) -> Result<String, Error> {
+pub(crate) unsafe fn get_string_repr(
+    obj: *mut sys::GstObject,
+    name: &str,
+) -> Result<String, Error> {
     // SAFETY: forwarded contract.
     let (p, gv) = unsafe { get_raw(obj, name)? };
     if p.fundamental == gobject::G_TYPE_STRING {

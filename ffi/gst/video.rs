@@ -86,16 +86,18 @@ impl VideoInfo {
 
     /// Parses fixed raw-video caps (`video/x-raw, format=NV12, width=…, height=…, …`).
     pub fn from_caps(caps: &Caps) -> Result<VideoInfo, Error> {
-        let mut raw = Self::empty();
-        // SAFETY: valid caps and an initialised info; the function only reads the caps.
-        let ok = unsafe { vsys::gst_video_info_from_caps(&mut raw, caps.as_ptr()) };
-        if ok == 0 {
-            return Err(Error::VideoInfo(format!(
-                "caps \"{caps}\" are not fixed raw video (format, width, height and framerate \
-                 must each have one value)"
-            )));
+        // Unfixed caps are refused here: gst_video_info_from_caps reports them with a g_critical.
+        if caps.is_fixed() {
+            let mut raw = Self::empty();
+            // SAFETY: valid fixed caps and an initialised info; the function only reads the caps.
+            if unsafe { vsys::gst_video_info_from_caps(&mut raw, caps.as_ptr()) } != 0 {
+                return Ok(VideoInfo { raw });
+            }
         }
-        Ok(VideoInfo { raw })
+        Err(Error::VideoInfo(format!(
+            "caps \"{caps}\" are not fixed raw video (format, width, height and framerate must \
+             each have one value)"
+        )))
     }
 
     /// A layout for `format` at `width × height` with GStreamer's default strides, frame rate
@@ -111,10 +113,17 @@ impl VideoInfo {
         if fps_d <= 0 || fps_n < 0 {
             return Err(Error::VideoInfo(format!("invalid frame rate {fps_n}/{fps_d}")));
         }
+        // Unknown/encoded formats are refused here: GStreamer reports them with a g_critical.
+        let raw_video = format.0 != vsys::GST_VIDEO_FORMAT_UNKNOWN
+            && format.0 != vsys::GST_VIDEO_FORMAT_ENCODED
+            && format.name() != "UNKNOWN";
         let mut raw = Self::empty();
-        // SAFETY: initialised info; the function validates its arguments.
-        let ok = unsafe { vsys::gst_video_info_set_format(&mut raw, format.0, width, height) };
-        if ok == 0 || width == 0 || height == 0 {
+        let ok = raw_video
+            && width > 0
+            && height > 0
+            // SAFETY: initialised info and a known raw format.
+            && unsafe { vsys::gst_video_info_set_format(&mut raw, format.0, width, height) } != 0;
+        if !ok {
             return Err(Error::VideoInfo(format!(
                 "{format:?} {width}x{height} is not a valid video layout"
             )));
@@ -215,6 +224,29 @@ impl RawFrame {
         buf: *mut sys::GstBuffer,
         flags: sys::GstMapFlags,
     ) -> Result<RawFrame, Error> {
+        // gst_video_frame_map checks a video meta against `info` with g_return_val_if_fail
+        // (a g_critical, fatal under G_DEBUG=fatal-warnings): check the same things first.
+        // SAFETY: valid buffer; the meta (if any) is borrowed from it and only read.
+        let meta = unsafe { vsys::gst_buffer_get_video_meta(buf) };
+        if !meta.is_null() {
+            // SAFETY: a valid GstVideoMeta attached to the live buffer.
+            let (mf, mw, mh, mp) =
+                unsafe { ((*meta).format, (*meta).width, (*meta).height, (*meta).n_planes) };
+            if mf != info.format().0
+                || mw < info.width()
+                || mh < info.height()
+                || mp != info.n_planes()
+            {
+                return Err(Error::Buffer(format!(
+                    "buffer's video meta ({:?} {mw}x{mh}, {mp} planes) does not match the \
+                     expected {:?} {}x{}",
+                    VideoFormat(mf),
+                    info.format(),
+                    info.width(),
+                    info.height()
+                )));
+            }
+        }
         let mut frame = MaybeUninit::<vsys::GstVideoFrame>::zeroed();
         // SAFETY: valid info and buffer; on success the frame is initialised and mapped.
         let ok = unsafe { vsys::gst_video_frame_map(frame.as_mut_ptr(), &info.raw, buf, flags) };
@@ -247,7 +279,8 @@ impl RawFrame {
             return None;
         }
         // With a video meta each plane has its own map; without, all planes are in map[0].
-        let map = if self.frame.meta.is_null() { &self.frame.map[0] } else { &self.frame.map[plane] };
+        let map =
+            if self.frame.meta.is_null() { &self.frame.map[0] } else { &self.frame.map[plane] };
         let start = self.frame.data[plane] as *mut u8;
         let base = map.data as usize;
         let end = base.checked_add(map.size)?;
@@ -273,7 +306,9 @@ impl RawFrame {
     /// The NV12 planes as `(y_ptr, y_len, y_stride, uv_ptr, uv_len, uv_stride, w, h)`, with each
     /// length clipped to both the plane's rows and its mapping.
     #[allow(clippy::type_complexity)]
-    fn nv12_layout(&self) -> Result<(*mut u8, usize, usize, *mut u8, usize, usize, u32, u32), Error> {
+    fn nv12_layout(
+        &self,
+    ) -> Result<(*mut u8, usize, usize, *mut u8, usize, usize, u32, u32), Error> {
         if self.format() != VideoFormat::NV12 {
             return Err(Error::VideoInfo(format!("frame is {:?}, not NV12", self.format())));
         }
@@ -355,9 +390,8 @@ impl<'a> VideoFrame<'a> {
     pub fn nv12(&self) -> Result<Nv12<'_>, Error> {
         let (y, yl, ys, uv, uvl, uvs, w, h) = self.raw.nv12_layout()?;
         // SAFETY: both ranges lie inside live read mappings (checked by `nv12_layout`).
-        let (y, uv) = unsafe {
-            (std::slice::from_raw_parts(y, yl), std::slice::from_raw_parts(uv, uvl))
-        };
+        let (y, uv) =
+            unsafe { (std::slice::from_raw_parts(y, yl), std::slice::from_raw_parts(uv, uvl)) };
         Nv12::new(y, ys, uv, uvs, w, h).map_err(image_err)
     }
 }
@@ -406,9 +440,8 @@ impl<'a> VideoFrameMut<'a> {
     pub fn nv12(&self) -> Result<Nv12<'_>, Error> {
         let (y, yl, ys, uv, uvl, uvs, w, h) = self.raw.nv12_layout()?;
         // SAFETY: inside live mappings; shared borrow of `self` excludes the mutable view.
-        let (y, uv) = unsafe {
-            (std::slice::from_raw_parts(y, yl), std::slice::from_raw_parts(uv, uvl))
-        };
+        let (y, uv) =
+            unsafe { (std::slice::from_raw_parts(y, yl), std::slice::from_raw_parts(uv, uvl)) };
         Nv12::new(y, ys, uv, uvs, w, h).map_err(image_err)
     }
 
@@ -435,23 +468,55 @@ impl BufferRef {
         VideoFrameMut::map(self, info)
     }
 
-    /// Attaches a `GstVideoMeta` describing `info`'s layout (for buffers that carry padded rows).
+    /// Attaches a `GstVideoMeta` describing `info`'s layout.
     pub fn add_video_meta(&mut self, info: &VideoInfo) -> Result<(), Error> {
-        let n = info.n_planes();
+        let n = info.n_planes() as usize;
+        let offsets: Vec<usize> = (0..n).map(|p| info.offset(p)).collect();
+        let strides: Vec<usize> = (0..n).map(|p| info.stride(p)).collect();
+        self.add_video_meta_full(info.format(), info.width(), info.height(), &offsets, &strides)
+    }
+
+    /// Attaches a `GstVideoMeta` with explicit per-plane offsets and strides (a padded layout,
+    /// as hardware decoders and converters produce). Each plane must fit in the buffer.
+    pub fn add_video_meta_full(
+        &mut self,
+        format: VideoFormat,
+        width: u32,
+        height: u32,
+        plane_offsets: &[usize],
+        plane_strides: &[usize],
+    ) -> Result<(), Error> {
+        let n = plane_offsets.len();
+        if n == 0 || n > 4 || plane_strides.len() != n {
+            return Err(Error::Buffer(format!(
+                "video meta needs 1..=4 planes with one stride each (got {n} offsets, {} strides)",
+                plane_strides.len()
+            )));
+        }
+        let size = self.size();
         let mut offsets = [0usize; 4];
         let mut strides = [0i32; 4];
-        for p in 0..n as usize {
-            offsets[p] = info.offset(p);
-            strides[p] = info.stride(p) as i32;
+        for p in 0..n {
+            let stride = i32::try_from(plane_strides[p])
+                .map_err(|_| Error::Buffer(format!("stride {} too large", plane_strides[p])))?;
+            if plane_offsets[p] >= size {
+                return Err(Error::Buffer(format!(
+                    "plane {p} offset {} is outside the {size}-byte buffer",
+                    plane_offsets[p]
+                )));
+            }
+            offsets[p] = plane_offsets[p];
+            strides[p] = stride;
         }
+        let n = n as u32;
         // SAFETY: writable buffer (`&mut self`), arrays of 4 as the C API expects.
         let m = unsafe {
             vsys::gst_buffer_add_video_meta_full(
                 self.as_ptr(),
                 vsys::GST_VIDEO_FRAME_FLAG_NONE,
-                info.format().0,
-                info.width(),
-                info.height(),
+                format.0,
+                width,
+                height,
                 n,
                 &offsets,
                 &strides,
