@@ -3,7 +3,9 @@
 //! appsink defaults are tuned for convenience, not for a realtime consumer: `max-buffers=0`
 //! (unbounded queue), `sync=true`, `enable-last-sample=true` (an extra reference to the newest
 //! buffer, so held buffers are never writable). [`AppSink::configure_hot_path`] sets the bounded,
-//! dropping, non-syncing configuration. appsrc on 1.22 defaults to `format=bytes` and
+//! dropping, non-syncing configuration. Even then appsink caches its newest sample: the most
+//! recently pulled buffer keeps an extra reference until the next pull or until the element is
+//! disposed (checked in `tests/gst_app.rs`). appsrc on 1.22 defaults to `format=bytes` and
 //! `max-bytes=200000` — less than one 1080p frame, so "enough data" would fire on every push;
 //! [`AppSrc::configure_video`] sets time format and a buffer-count limit instead.
 
