@@ -89,7 +89,7 @@ fn fifo_works_with_privilege_or_fails_typed() {
         assert_eq!(state, (true, 10));
     } else {
         assert!(matches!(r, Err(RtError::FifoNotPermitted { priority: 10, .. })), "{r:?}");
-        assert_eq!(state.0, false);
+        assert!(!state.0);
     }
     assert_eq!(os::set_current_thread_fifo(0), Err(RtError::InvalidPriority(0)));
     assert_eq!(os::set_current_thread_fifo(100), Err(RtError::InvalidPriority(100)));
@@ -127,7 +127,7 @@ fn fifo_degraded_child() {
         println!("{msg}");
         // The full setup degrades the same way: pinned, not realtime, one warning.
         let st = os::setup_current_thread(Some(core), Some(20), 64 * 1024);
-        assert_eq!(os::current_thread_fifo().0, false);
+        assert!(!os::current_thread_fifo().0);
         st
     })
     .join()
