@@ -99,9 +99,11 @@ struct SinkState {
 /// # Safety
 /// `sink` is a valid appsink for the call.
 unsafe fn borrowed_sink(sink: *mut asys::GstAppSink) -> ManuallyDrop<AppSink> {
-    // SAFETY: non-NULL and valid per the contract; ManuallyDrop means no unref, so the handle
-    // borrows GStreamer's reference instead of owning one.
-    let element = unsafe { Element::from_glib_full(NonNull::new_unchecked(sink.cast())) };
+    // SAFETY: non-NULL and valid per the contract; the handle is never dropped (ManuallyDrop),
+    // so it borrows GStreamer's reference instead of owning (or counting) one.
+    let element = ManuallyDrop::into_inner(unsafe {
+        Element::uncounted(NonNull::new_unchecked(sink.cast()))
+    });
     ManuallyDrop::new(AppSink { element })
 }
 

@@ -11,7 +11,7 @@ use std::ptr::{self, NonNull};
 use gstreamer_sys as sys;
 
 use super::pool::BufferPool;
-use super::{Error, init};
+use super::{Error, live};
 
 /// One owned reference to a `GstBuffer`: the frame handle the ring stores.
 ///
@@ -101,13 +101,14 @@ fn opt_time(t: u64) -> Option<u64> {
 impl Buffer {
     /// A new system-memory buffer of `size` bytes (contents uninitialised by GStreamer).
     pub fn with_size(size: usize) -> Result<Buffer, Error> {
-        init()?;
+        let t = live::begin()?;
         // SAFETY: NULL allocator/params select the defaults; the result is a new buffer
         // (transfer full) or NULL on allocation failure.
         let p = unsafe { sys::gst_buffer_new_allocate(ptr::null_mut(), size, ptr::null_mut()) };
-        NonNull::new(p)
-            .map(|ptr| Buffer { ptr })
-            .ok_or_else(|| Error::Buffer(format!("could not allocate {size} bytes")))
+        let ptr = NonNull::new(p)
+            .ok_or_else(|| Error::Buffer(format!("could not allocate {size} bytes")))?;
+        t.keep();
+        Ok(Buffer { ptr })
     }
 
     /// A new buffer holding a copy of `data`.
@@ -125,6 +126,7 @@ impl Buffer {
     /// # Safety
     /// `ptr` is a valid `GstBuffer` and the caller gives up one reference to it.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstBuffer>) -> Buffer {
+        live::inc();
         Buffer { ptr }
     }
 
@@ -135,12 +137,15 @@ impl Buffer {
     pub unsafe fn from_glib_borrow(ptr: NonNull<sys::GstBuffer>) -> Buffer {
         // SAFETY: `ptr` is a valid mini object per the contract.
         unsafe { sys::gst_mini_object_ref(ptr.as_ptr().cast()) };
+        live::inc();
         Buffer { ptr }
     }
 
     /// Gives up the handle's reference (transfer full), e.g. for `gst_app_src_push_buffer`.
     pub fn into_raw(self) -> NonNull<sys::GstBuffer> {
-        ManuallyDrop::new(self).ptr
+        let ptr = ManuallyDrop::new(self).ptr;
+        live::dec();
+        ptr
     }
 
     /// The raw pointer, still owned by the handle.
@@ -185,6 +190,7 @@ impl Drop for Buffer {
     fn drop(&mut self) {
         // SAFETY: the handle owns exactly one reference.
         unsafe { sys::gst_mini_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

@@ -8,7 +8,7 @@ use gstreamer_sys as sys;
 
 use super::element::{Element, State};
 use super::glib_util::{object_name, take_gstr};
-use super::{Error, cstring, init, lossy};
+use super::{Error, cstring, live, lossy};
 
 /// A set of `GST_MESSAGE_*` types (bit mask).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,12 +134,15 @@ impl Message {
     /// # Safety
     /// `ptr` is valid and the caller transfers one reference.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstMessage>) -> Message {
+        live::inc();
         Message { ptr }
     }
 
     /// Gives up the reference (transfer full).
     pub fn into_raw(self) -> NonNull<sys::GstMessage> {
-        std::mem::ManuallyDrop::new(self).ptr
+        let ptr = std::mem::ManuallyDrop::new(self).ptr;
+        live::dec();
+        ptr
     }
 
     /// The raw pointer.
@@ -153,9 +156,9 @@ impl Message {
         text: &str,
         debug: Option<&str>,
     ) -> Result<Message, Error> {
-        init()?;
         let t = cstring(text)?;
         let d = debug.map(cstring).transpose()?;
+        let _t = live::begin()?;
         // SAFETY: the GError is created, borrowed by gst_message_new_error (which copies it) and
         // freed; `src` is a valid object or NULL.
         let p = unsafe {
@@ -172,19 +175,23 @@ impl Message {
             glib::g_error_free(err);
             m
         };
-        NonNull::new(p).map(|ptr| Message { ptr }).ok_or(Error::Missing("message"))
+        let ptr = NonNull::new(p).ok_or(Error::Missing("message"))?;
+        live::inc();
+        Ok(Message { ptr })
     }
 
     /// An application message whose structure is named `name`.
     pub fn new_application(src: Option<&Element>, name: &str) -> Result<Message, Error> {
-        init()?;
         let n = cstring(name)?;
+        let _t = live::begin()?;
         // SAFETY: the new structure is transferred to the message; `src` valid or NULL.
         let p = unsafe {
             let s = sys::gst_structure_new_empty(n.as_ptr());
             sys::gst_message_new_application(src.map_or(ptr::null_mut(), |e| e.as_ptr().cast()), s)
         };
-        NonNull::new(p).map(|ptr| Message { ptr }).ok_or(Error::Missing("message"))
+        let ptr = NonNull::new(p).ok_or(Error::Missing("message"))?;
+        live::inc();
+        Ok(Message { ptr })
     }
 
     fn raw_type(&self) -> sys::GstMessageType {
@@ -314,6 +321,7 @@ impl Clone for Message {
     fn clone(&self) -> Message {
         // SAFETY: we hold a reference.
         unsafe { sys::gst_mini_object_ref(self.ptr.as_ptr().cast()) };
+        live::inc();
         Message { ptr: self.ptr }
     }
 }
@@ -322,6 +330,7 @@ impl Drop for Message {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_mini_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 
@@ -351,6 +360,7 @@ impl Bus {
     /// # Safety
     /// `ptr` is valid and the caller transfers one reference.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstBus>) -> Bus {
+        live::inc();
         Bus { ptr }
     }
 
@@ -369,7 +379,9 @@ impl Bus {
                 types.0,
             )
         };
-        NonNull::new(p).map(|ptr| Message { ptr })
+        let ptr = NonNull::new(p)?;
+        live::inc();
+        Some(Message { ptr })
     }
 
     /// Waits up to `timeout_ns` for any message.
@@ -389,6 +401,7 @@ impl Drop for Bus {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use gstreamer_sys as sys;
 
 use super::glib_util::take_gstr;
-use super::{Error, cstring, init, lossy};
+use super::{Error, cstring, live, lossy};
 
 /// One owned reference to a `GstCaps`.
 #[repr(transparent)]
@@ -23,11 +23,13 @@ unsafe impl Sync for Caps {}
 impl Caps {
     /// Parses a caps string (`"video/x-raw,format=NV12,width=640,height=360"`).
     pub fn parse(s: &str) -> Result<Caps, Error> {
-        init()?;
         let c = cstring(s)?;
+        let t = live::begin()?;
         // SAFETY: valid C string; returns new caps (transfer full) or NULL when it does not parse.
         let p = unsafe { sys::gst_caps_from_string(c.as_ptr()) };
-        NonNull::new(p).map(|ptr| Caps { ptr }).ok_or_else(|| Error::Caps(s.to_owned()))
+        let ptr = NonNull::new(p).ok_or_else(|| Error::Caps(s.to_owned()))?;
+        t.keep();
+        Ok(Caps { ptr })
     }
 
     /// Takes ownership of a caps reference.
@@ -35,6 +37,7 @@ impl Caps {
     /// # Safety
     /// `ptr` is valid and the caller transfers one reference.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstCaps>) -> Caps {
+        live::inc();
         Caps { ptr }
     }
 
@@ -45,6 +48,7 @@ impl Caps {
     pub unsafe fn from_glib_borrow(ptr: NonNull<sys::GstCaps>) -> Caps {
         // SAFETY: valid mini object per the contract.
         unsafe { sys::gst_mini_object_ref(ptr.as_ptr().cast()) };
+        live::inc();
         Caps { ptr }
     }
 
@@ -55,7 +59,9 @@ impl Caps {
 
     /// Gives up the reference (transfer full).
     pub fn into_raw(self) -> NonNull<sys::GstCaps> {
-        std::mem::ManuallyDrop::new(self).ptr
+        let ptr = std::mem::ManuallyDrop::new(self).ptr;
+        live::dec();
+        ptr
     }
 
     /// Whether every field has exactly one value.
@@ -107,6 +113,7 @@ impl Drop for Caps {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_mini_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

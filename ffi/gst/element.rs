@@ -1,6 +1,7 @@
 //! Elements, pipelines, states and clocks.
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::{self, NonNull};
 
@@ -13,7 +14,7 @@ use super::event::Event;
 use super::glib_util::{is_a, object_name, sink_floating, take_gerror, take_gstr, type_name_of};
 use super::pad::Pad;
 use super::value::{self, FromProperty, Value};
-use super::{Error, cstring, init};
+use super::{Error, cstring, live};
 
 /// A pipeline/element state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,9 +78,9 @@ unsafe impl Sync for Element {}
 impl Element {
     /// Creates an element from a factory (`"videotestsrc"`), optionally named.
     pub fn make(factory: &str, name: Option<&str>) -> Result<Element, Error> {
-        init()?;
         let f = cstring(factory)?;
         let n = name.map(cstring).transpose()?;
+        let _t = live::begin()?;
         // SAFETY: valid C strings; returns a new (floating) element or NULL.
         let p = unsafe {
             sys::gst_element_factory_make(
@@ -91,6 +92,7 @@ impl Element {
             NonNull::new(p).ok_or_else(|| Error::NoSuchFactory { factory: factory.into() })?;
         // SAFETY: new object, one reference.
         unsafe { sink_floating(ptr.as_ptr().cast()) };
+        live::inc();
         Ok(Element { ptr })
     }
 
@@ -99,7 +101,16 @@ impl Element {
     /// # Safety
     /// `ptr` is a valid element and the caller transfers one non-floating reference.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstElement>) -> Element {
+        live::inc();
         Element { ptr }
+    }
+
+    /// A handle that borrows GStreamer's reference: neither counted nor ever dropped.
+    ///
+    /// # Safety
+    /// `ptr` is a valid element for as long as the returned value is used.
+    pub(crate) unsafe fn uncounted(ptr: NonNull<sys::GstElement>) -> ManuallyDrop<Element> {
+        ManuallyDrop::new(Element { ptr })
     }
 
     /// Takes a new reference to a borrowed element.
@@ -109,6 +120,7 @@ impl Element {
     pub unsafe fn from_glib_borrow(ptr: NonNull<sys::GstElement>) -> Element {
         // SAFETY: valid object per the contract.
         unsafe { sys::gst_object_ref(ptr.as_ptr().cast()) };
+        live::inc();
         Element { ptr }
     }
 
@@ -249,7 +261,10 @@ impl Element {
     pub fn clock(&self) -> Option<Clock> {
         // SAFETY: valid element; returns a new reference or NULL.
         let p = unsafe { sys::gst_element_get_clock(self.as_ptr()) };
-        NonNull::new(p).map(|ptr| Clock { ptr })
+        NonNull::new(p).map(|ptr| {
+            live::inc();
+            Clock { ptr }
+        })
     }
 
     /// Base time: clock time at which running time was 0.
@@ -343,6 +358,7 @@ impl Drop for Element {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 
@@ -365,13 +381,14 @@ pub struct Pipeline {
 impl Pipeline {
     /// An empty pipeline.
     pub fn new(name: Option<&str>) -> Result<Pipeline, Error> {
-        init()?;
         let n = name.map(cstring).transpose()?;
+        let _t = live::begin()?;
         // SAFETY: returns a new floating pipeline.
         let p = unsafe { sys::gst_pipeline_new(n.as_ref().map_or(ptr::null(), |n| n.as_ptr())) };
         let ptr = NonNull::new(p).ok_or(Error::Missing("pipeline (gst_pipeline_new failed)"))?;
         // SAFETY: new object, one reference.
         unsafe { sink_floating(ptr.as_ptr().cast()) };
+        live::inc();
         Ok(Pipeline { element: Element { ptr } })
     }
 
@@ -380,8 +397,8 @@ impl Pipeline {
     /// failure even if GStreamer also returned a partial pipeline. A single element is placed
     /// in a new pipeline.
     pub fn parse(description: &str) -> Result<Pipeline, Error> {
-        init()?;
         let c = cstring(description)?;
+        let _t = live::begin()?;
         let mut err: *mut glib_sys::GError = ptr::null_mut();
         // SAFETY: valid string and out-pointer; returns a new (floating) element or NULL.
         let p = unsafe {
@@ -395,6 +412,7 @@ impl Pipeline {
         let element = NonNull::new(p).map(|ptr| {
             // SAFETY: new object, one reference.
             unsafe { sink_floating(ptr.as_ptr().cast()) };
+            live::inc();
             Element { ptr }
         });
         // SAFETY: `err` is NULL or a GError we own.
@@ -458,9 +476,9 @@ impl Pipeline {
         let c = cstring(name)?;
         // SAFETY: valid bin; returns a new reference or NULL.
         let p = unsafe { sys::gst_bin_get_by_name(self.as_ptr().cast(), c.as_ptr()) };
-        NonNull::new(p)
-            .map(|ptr| Element { ptr })
-            .ok_or_else(|| Error::NoSuchElement { name: name.into() })
+        let ptr = NonNull::new(p).ok_or_else(|| Error::NoSuchElement { name: name.into() })?;
+        live::inc();
+        Ok(Element { ptr })
     }
 
     /// The pipeline's bus.
@@ -520,10 +538,12 @@ unsafe impl Sync for Clock {}
 impl Clock {
     /// The process-wide system clock (monotonic), shareable between pipelines.
     pub fn system() -> Result<Clock, Error> {
-        init()?;
+        let _t = live::begin()?;
         // SAFETY: returns a new reference to the singleton.
         let p = unsafe { sys::gst_system_clock_obtain() };
-        NonNull::new(p).map(|ptr| Clock { ptr }).ok_or(Error::Missing("system clock"))
+        let ptr = NonNull::new(p).ok_or(Error::Missing("system clock"))?;
+        live::inc();
+        Ok(Clock { ptr })
     }
 
     /// Current clock time in ns.
@@ -542,6 +562,7 @@ impl Clone for Clock {
     fn clone(&self) -> Clock {
         // SAFETY: we hold a reference.
         unsafe { sys::gst_object_ref(self.ptr.as_ptr().cast()) };
+        live::inc();
         Clock { ptr: self.ptr }
     }
 }
@@ -550,6 +571,7 @@ impl Drop for Clock {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

@@ -7,7 +7,7 @@ use std::ptr::{self, NonNull};
 use gstreamer_sys as sys;
 
 use super::caps::Caps;
-use super::{Error, init};
+use super::{Error, live};
 
 /// A `GstEventType`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,34 +57,37 @@ unsafe impl Send for Event {}
 unsafe impl Sync for Event {}
 
 impl Event {
-    fn wrap(p: *mut sys::GstEvent) -> Result<Event, Error> {
-        NonNull::new(p).map(|ptr| Event { ptr }).ok_or(Error::Missing("event"))
+    /// Creates an event with `make` while a handle count is reserved.
+    fn create(make: impl FnOnce() -> *mut sys::GstEvent) -> Result<Event, Error> {
+        let _t = live::begin()?;
+        let ptr = NonNull::new(make()).ok_or(Error::Missing("event"))?;
+        live::inc();
+        Ok(Event { ptr })
     }
 
     /// End of stream: sent into a pipeline, every source stops and the sinks post EOS.
     pub fn eos() -> Result<Event, Error> {
-        init()?;
         // SAFETY: returns a new event.
-        Self::wrap(unsafe { sys::gst_event_new_eos() })
+        Self::create(|| unsafe { sys::gst_event_new_eos() })
     }
 
     /// Flush start: unblocks and discards data in flight.
     pub fn flush_start() -> Result<Event, Error> {
-        init()?;
         // SAFETY: returns a new event.
-        Self::wrap(unsafe { sys::gst_event_new_flush_start() })
+        Self::create(|| unsafe { sys::gst_event_new_flush_start() })
     }
 
     /// Flush stop; `reset_time` resets running time to 0.
     pub fn flush_stop(reset_time: bool) -> Result<Event, Error> {
-        init()?;
         // SAFETY: returns a new event.
-        Self::wrap(unsafe { sys::gst_event_new_flush_stop(reset_time as i32) })
+        Self::create(|| unsafe { sys::gst_event_new_flush_stop(reset_time as i32) })
     }
 
     /// Gives up the reference (transfer full).
     pub fn into_raw(self) -> NonNull<sys::GstEvent> {
-        std::mem::ManuallyDrop::new(self).ptr
+        let ptr = std::mem::ManuallyDrop::new(self).ptr;
+        live::dec();
+        ptr
     }
 }
 
@@ -100,6 +103,7 @@ impl Drop for Event {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_mini_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

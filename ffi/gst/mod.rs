@@ -62,7 +62,8 @@ static INIT: OnceLock<Result<(), String>> = OnceLock::new();
 /// Initialises GStreamer once for the process; later calls return the first outcome.
 ///
 /// Fails with [`Error::Init`] carrying GStreamer's own message when `gst_init_check` refuses
-/// (for example a broken registry or an invalid `GST_*` environment variable).
+/// (for example a broken registry or an invalid `GST_*` environment variable), and after
+/// [`deinit`].
 pub fn init() -> Result<(), Error> {
     let outcome = INIT.get_or_init(|| {
         let mut err: *mut glib_sys::GError = ptr::null_mut();
@@ -81,25 +82,114 @@ pub fn init() -> Result<(), Error> {
             Err(msg.unwrap_or_else(|| "gst_init_check failed without a message".to_owned()))
         }
     });
-    outcome.clone().map_err(Error::Init)
+    outcome.clone().map_err(Error::Init)?;
+    if live::is_shut_down() {
+        return Err(Error::Init("GStreamer was shut down by gst::deinit()".into()));
+    }
+    Ok(())
 }
 
-/// Whether [`init`] has succeeded in this process.
+/// Whether [`init`] has succeeded and [`deinit`] has not run.
 pub fn is_initialized() -> bool {
-    matches!(INIT.get(), Some(Ok(())))
+    matches!(INIT.get(), Some(Ok(()))) && !live::is_shut_down()
 }
 
-/// Shuts GStreamer down (`gst_deinit`). The leaks tracer reports at this point, so leak-checked
-/// binaries call it last.
+/// Number of pitchcam GStreamer handles (buffers, caps, elements, pads, messages, …) alive in
+/// the process, including those held by installed probe and appsink closures.
+pub fn live_handles() -> usize {
+    live::count()
+}
+
+/// Shuts GStreamer down (`gst_deinit`) — safely: refused with [`Error::HandlesAlive`] while
+/// any pitchcam handle exists, since one could still reach GStreamer afterwards. Once it
+/// succeeds every constructor fails with [`Error::Init`]. The leaks tracer
+/// (`GST_TRACERS=leaks`) reports at this point, so leak-checked binaries call it last.
 ///
-/// # Safety
+/// Objects held only through raw pointers (the `unsafe` `from_glib_*`/`into_raw` APIs, the C
+/// ABI) are not counted: their owners must release them first.
+pub fn deinit() -> Result<(), Error> {
+    if !matches!(INIT.get(), Some(Ok(()))) {
+        return Ok(());
+    }
+    live::shut_down()?;
+    // SAFETY: `shut_down` proved no counted handle exists and made every constructor fail from
+    // now on (a constructor reserves its handle before touching GStreamer, and checks the state
+    // after reserving), so no pitchcam code can reach GStreamer after this call.
+    unsafe { sys::gst_deinit() };
+    Ok(())
+}
+
+/// The count of live handles and the shutdown handshake.
 ///
-/// Every GStreamer handle of the process must have been dropped and every pipeline set to NULL,
-/// and no GStreamer function may be called afterwards (GStreamer cannot be re-initialised).
-pub unsafe fn deinit() {
-    if is_initialized() {
-        // SAFETY: the caller guarantees no handle is alive and no further use follows.
-        unsafe { sys::gst_deinit() };
+/// A constructor reserves its count *before* calling GStreamer and then checks that GStreamer
+/// is not shut down; `deinit` marks the shutdown *before* checking the count. With sequentially
+/// consistent operations on both sides, either the constructor sees the shutdown and backs off,
+/// or `deinit` sees the reservation and refuses. Handles derived from a live one (clones, a
+/// bin's children, a sample's buffer) only increment: the live parent already blocks `deinit`.
+pub(crate) mod live {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use super::Error;
+
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static SHUT_DOWN: AtomicBool = AtomicBool::new(false);
+
+    pub(crate) fn count() -> usize {
+        LIVE.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn is_shut_down() -> bool {
+        SHUT_DOWN.load(Ordering::SeqCst)
+    }
+
+    /// A reserved handle count; released on drop unless [`Token::keep`] hands it to a handle.
+    #[must_use]
+    pub(crate) struct Token(());
+
+    impl Token {
+        /// The new handle now owns the count (its `Drop` releases it).
+        pub(crate) fn keep(self) {
+            std::mem::forget(self);
+        }
+    }
+
+    impl Drop for Token {
+        fn drop(&mut self) {
+            dec();
+        }
+    }
+
+    /// Reserves a count for a handle about to be created from scratch.
+    pub(crate) fn begin() -> Result<Token, Error> {
+        super::init()?;
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        let t = Token(());
+        if SHUT_DOWN.load(Ordering::SeqCst) {
+            return Err(Error::Init("GStreamer was shut down by gst::deinit()".into()));
+        }
+        Ok(t)
+    }
+
+    /// One more handle derived from a live one.
+    pub(crate) fn inc() {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A handle is gone (after its GStreamer reference was released).
+    pub(crate) fn dec() {
+        LIVE.fetch_sub(1, Ordering::Release);
+    }
+
+    pub(crate) fn shut_down() -> Result<(), Error> {
+        if SHUT_DOWN.swap(true, Ordering::SeqCst) {
+            return Err(Error::Init("GStreamer was already shut down".into()));
+        }
+        let n = LIVE.load(Ordering::SeqCst);
+        if n != 0 {
+            SHUT_DOWN.store(false, Ordering::SeqCst);
+            return Err(Error::HandlesAlive(n));
+        }
+        Ok(())
     }
 }
 
@@ -215,6 +305,8 @@ pub enum Error {
     Query(String),
     /// The object has no bus / clock / parent.
     Missing(&'static str),
+    /// [`deinit`] refused: this many pitchcam handles are still alive.
+    HandlesAlive(usize),
 }
 
 impl fmt::Display for Error {
@@ -267,6 +359,11 @@ impl fmt::Display for Error {
             Error::Event(what) => write!(f, "event {what} was not handled"),
             Error::Query(m) => write!(f, "query: {m}"),
             Error::Missing(what) => write!(f, "no {what}"),
+            Error::HandlesAlive(n) => write!(
+                f,
+                "cannot shut GStreamer down: {n} pitchcam handle(s) still alive (drop every \
+                 buffer, element, pipeline and message first)"
+            ),
         }
     }
 }

@@ -34,7 +34,7 @@ use super::glib_util::object_name;
 use super::pool::BufferPool;
 use super::query::{QueryRef, QueryType};
 use super::video::{VideoInfo, video_meta_api};
-use super::{Error, Query};
+use super::{Error, Query, live};
 
 /// One owned reference to a `GstPad`.
 #[repr(transparent)]
@@ -377,6 +377,7 @@ impl Pad {
     /// # Safety
     /// `ptr` is valid and the caller transfers one reference.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstPad>) -> Pad {
+        live::inc();
         Pad { ptr }
     }
 
@@ -387,6 +388,7 @@ impl Pad {
     pub unsafe fn from_glib_borrow(ptr: NonNull<sys::GstPad>) -> Pad {
         // SAFETY: valid object per the contract.
         unsafe { sys::gst_object_ref(ptr.as_ptr().cast()) };
+        live::inc();
         Pad { ptr }
     }
 
@@ -412,7 +414,9 @@ impl Pad {
     /// The linked peer pad.
     pub fn peer(&self) -> Option<Pad> {
         // SAFETY: valid pad; returns a new reference or NULL.
-        NonNull::new(unsafe { sys::gst_pad_get_peer(self.as_ptr()) }).map(|ptr| Pad { ptr })
+        let p = NonNull::new(unsafe { sys::gst_pad_get_peer(self.as_ptr()) })?;
+        // SAFETY: a new reference we own.
+        Some(unsafe { Pad::from_glib_full(p) })
     }
 
     /// The caps negotiated on this pad, if any.
@@ -564,6 +568,7 @@ impl Drop for Pad {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

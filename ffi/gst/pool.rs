@@ -17,7 +17,7 @@ use super::buffer::Buffer;
 use super::caps::Caps;
 use super::glib_util::{object_name, sink_floating};
 use super::video::VideoInfo;
-use super::{Error, FlowError, init};
+use super::{Error, FlowError, live};
 
 /// One owned reference to a `GstBufferPool`.
 #[repr(transparent)]
@@ -47,10 +47,10 @@ impl BufferPool {
     /// A video buffer pool for frames of `info`, with `min`..=`max` buffers (use `min == max`
     /// for a fixed, preallocated set). Buffers carry a `GstVideoMeta` describing their layout.
     pub fn new_video(info: &VideoInfo, min: u32, max: u32) -> Result<BufferPool, Error> {
-        init()?;
+        let t = live::begin()?;
         // SAFETY: returns a new pool (full reference, possibly floating).
         let p = unsafe { vsys::gst_video_buffer_pool_new() };
-        let pool = Self::adopt(p)?;
+        let pool = Self::adopt(p, t)?;
         let caps = info.to_caps()?;
         let size = u32::try_from(info.size())
             .map_err(|_| Error::Pool(format!("frame size {} does not fit in u32", info.size())))?;
@@ -60,18 +60,19 @@ impl BufferPool {
 
     /// A plain pool of `size`-byte buffers (`caps` optional), `min`..=`max` buffers.
     pub fn new(caps: Option<&Caps>, size: u32, min: u32, max: u32) -> Result<BufferPool, Error> {
-        init()?;
+        let t = live::begin()?;
         // SAFETY: returns a new pool (full reference, possibly floating).
         let p = unsafe { sys::gst_buffer_pool_new() };
-        let pool = Self::adopt(p)?;
+        let pool = Self::adopt(p, t)?;
         pool.configure(caps, size, min, max, false)?;
         Ok(pool)
     }
 
-    fn adopt(p: *mut sys::GstBufferPool) -> Result<BufferPool, Error> {
+    fn adopt(p: *mut sys::GstBufferPool, t: live::Token) -> Result<BufferPool, Error> {
         let ptr = NonNull::new(p).ok_or_else(|| Error::Pool("could not create pool".into()))?;
         // SAFETY: a new object we hold one reference to.
         unsafe { sink_floating(ptr.as_ptr().cast()) };
+        t.keep();
         Ok(BufferPool { ptr })
     }
 
@@ -119,6 +120,7 @@ impl BufferPool {
     pub unsafe fn from_glib_borrow(ptr: NonNull<sys::GstBufferPool>) -> BufferPool {
         // SAFETY: valid object per the contract.
         unsafe { sys::gst_object_ref(ptr.as_ptr().cast()) };
+        live::inc();
         BufferPool { ptr }
     }
 
@@ -127,6 +129,7 @@ impl BufferPool {
     /// # Safety
     /// `ptr` is valid and the caller transfers one (non-floating) reference.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstBufferPool>) -> BufferPool {
+        live::inc();
         BufferPool { ptr }
     }
 
@@ -221,6 +224,7 @@ impl Drop for BufferPool {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

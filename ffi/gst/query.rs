@@ -8,7 +8,7 @@ use gstreamer_sys as sys;
 
 use super::caps::Caps;
 use super::pool::BufferPool;
-use super::{Error, init, lossy};
+use super::{Error, live, lossy};
 
 /// A `GstQueryType`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,10 +45,12 @@ unsafe impl Send for Query {}
 impl Query {
     /// A new ALLOCATION query for `caps` (as an upstream element would send).
     pub fn new_allocation(caps: &Caps, need_pool: bool) -> Result<Query, Error> {
-        init()?;
+        let _t = live::begin()?;
         // SAFETY: valid caps (borrowed; the query takes its own reference).
         let p = unsafe { sys::gst_query_new_allocation(caps.as_ptr(), need_pool as i32) };
-        NonNull::new(p).map(|ptr| Query { ptr }).ok_or(Error::Missing("query"))
+        let ptr = NonNull::new(p).ok_or(Error::Missing("query"))?;
+        live::inc();
+        Ok(Query { ptr })
     }
 
     /// Mutable access (a fresh query has one reference).
@@ -78,6 +80,7 @@ impl Drop for Query {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_mini_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

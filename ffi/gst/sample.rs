@@ -7,6 +7,7 @@ use gstreamer_sys as sys;
 
 use super::buffer::{Buffer, BufferRef};
 use super::caps::Caps;
+use super::live;
 
 /// One owned reference to a `GstSample`.
 #[repr(transparent)]
@@ -25,6 +26,7 @@ impl Sample {
     /// # Safety
     /// `ptr` is valid and the caller transfers one reference.
     pub unsafe fn from_glib_full(ptr: NonNull<sys::GstSample>) -> Sample {
+        live::inc();
         Sample { ptr }
     }
 
@@ -61,6 +63,7 @@ impl Clone for Sample {
     fn clone(&self) -> Sample {
         // SAFETY: we hold a reference.
         unsafe { sys::gst_mini_object_ref(self.ptr.as_ptr().cast()) };
+        live::inc();
         Sample { ptr: self.ptr }
     }
 }
@@ -69,6 +72,7 @@ impl Drop for Sample {
     fn drop(&mut self) {
         // SAFETY: we own one reference.
         unsafe { sys::gst_mini_object_unref(self.ptr.as_ptr().cast()) };
+        live::dec();
     }
 }
 

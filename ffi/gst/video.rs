@@ -46,7 +46,10 @@ impl VideoFormat {
 
     /// The caps name of the format (`"NV12"`).
     pub fn name(self) -> &'static str {
-        // SAFETY: returns a static string or NULL for invalid values.
+        if self.0 == vsys::GST_VIDEO_FORMAT_UNKNOWN {
+            return "UNKNOWN"; // GStreamer reports this value with a g_critical
+        }
+        // SAFETY: returns a static string, or NULL for values past its table.
         let p = unsafe { vsys::gst_video_format_to_string(self.0) };
         if p.is_null() {
             return "UNKNOWN";
