@@ -255,10 +255,35 @@ fn shared_clock_and_base_time_give_running_time() {
 #[test]
 fn dropping_a_playing_pipeline_stops_it() {
     init();
-    let p = Pipeline::parse("videotestsrc is-live=true ! fakesink").unwrap();
+    let p = Pipeline::parse("videotestsrc name=src is-live=true ! fakesink").unwrap();
     p.set_state(State::Playing).unwrap();
-    let src = p.by_name("videotestsrc0").unwrap();
+    // Named explicitly: auto names ("videotestsrc0") depend on what other tests created.
+    let src = p.by_name("src").unwrap();
     drop(p); // the owner: set to NULL, then released
     let (_, cur, _) = src.state(Some(SEC));
     assert_eq!(cur, State::Null);
+}
+
+#[test]
+fn flush_events_round_trip_through_a_sink_pad() {
+    init();
+    let p = Pipeline::parse(
+        "videotestsrc is-live=true ! video/x-raw,width=32,height=16 ! fakesink name=s",
+    )
+    .unwrap();
+    p.set_state(State::Playing).unwrap();
+    let _ = p.state(Some(5 * SEC));
+    let start = Event::flush_start().unwrap();
+    assert_eq!(start.type_(), gst::EventType::FLUSH_START);
+    assert_eq!(start.type_().name(), "flush-start");
+    let pad = p.by_name("s").unwrap().static_pad("sink").unwrap();
+    pad.send_event(start).unwrap();
+    let stop = Event::flush_stop(true).unwrap();
+    assert_eq!(stop.type_(), gst::EventType::FLUSH_STOP);
+    pad.send_event(stop).unwrap();
+    // Still streaming afterwards: EOS arrives when asked for.
+    p.send_event(Event::eos().unwrap()).unwrap();
+    let m = p.bus().timed_pop_filtered(Some(10 * SEC), MessageType::EOS | MessageType::ERROR);
+    assert!(matches!(m.map(|m| m.view()), Some(MessageView::Eos)));
+    p.set_state(State::Null).unwrap();
 }
