@@ -39,8 +39,11 @@ fn probe_feeds_a_210_frame_holder_through_rtrb_from_our_pool() {
     const RING: usize = 210;
     const HEADROOM: u32 = 8;
     const FRAMES: usize = 900;
+    // identity paces the source at ~1 frame/ms, so the consumer keeps up (a 256-slot queue
+    // absorbs ~250 ms of consumer starvation) and the holder really fills to 210.
     let p = Pipeline::parse(&format!(
-        "videotestsrc num-buffers={FRAMES} ! {CAPS} ! fakesink name=sink sync=false"
+        "videotestsrc num-buffers={FRAMES} ! {CAPS} ! identity sleep-time=1000 ! \
+         fakesink name=sink sync=false"
     ))
     .unwrap();
     let vi = VideoInfo::from_caps(&Caps::parse(CAPS).unwrap()).unwrap();
@@ -48,7 +51,7 @@ fn probe_feeds_a_210_frame_holder_through_rtrb_from_our_pool() {
     let pad = p.by_name("sink").unwrap().static_pad("sink").unwrap();
     let answer = pad.answer_allocation(&pool).unwrap();
 
-    let (mut tx, mut rx) = rtrb::RingBuffer::<Buffer>::new(64);
+    let (mut tx, mut rx) = rtrb::RingBuffer::<Buffer>::new(256);
     let dropped = Arc::new(AtomicU64::new(0));
     let d = dropped.clone();
     let probe = pad
