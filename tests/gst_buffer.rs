@@ -288,3 +288,24 @@ fn pool_rejects_bad_config() {
     let e = BufferPool::new(None, 10, 5, 2).unwrap_err();
     assert!(e.to_string().contains("min 5 > max 2"), "{e}");
 }
+
+#[test]
+fn handles_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Buffer>();
+    send_sync::<Caps>();
+    send_sync::<BufferPool>();
+    send_sync::<gst::Element>();
+    send_sync::<gst::Pipeline>();
+    send_sync::<gst::Sample>();
+    send_sync::<gst::Message>();
+    send_sync::<gst::Pad>();
+    send_sync::<gst::AppSink>();
+    send_sync::<gst::AppSrc>();
+    send_sync::<VideoInfo>();
+    send::<pitchcam::tensor_meta::FrameTensors>();
+    send::<pitchcam::tensor_meta::TensorSource>();
+    send::<gst::Event>();
+    send::<gst::Query>();
+}
