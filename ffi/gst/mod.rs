@@ -45,7 +45,7 @@ pub use bus::{Bus, ErrorDetails, Message, MessageType, MessageView};
 pub use caps::Caps;
 pub use element::{Clock, Element, Pipeline, State, StateChangeSuccess};
 pub use event::{Event, EventRef, EventType};
-pub use pad::{Pad, ProbeId, ProbeInfo, ProbeReturn, ProbeType};
+pub use pad::{AllocationAnswer, AllocationStats, Pad, ProbeId, ProbeInfo, ProbeReturn, ProbeType};
 pub use pool::{BufferPool, PoolConfig};
 pub use query::{Query, QueryRef, QueryType};
 pub use sample::Sample;
