@@ -294,7 +294,7 @@ impl Element {
         clock.time().checked_sub(self.base_time())
     }
 
-    /// Sets a property, checked first (see [`value`](super::value) docs): unknown property,
+    /// Sets a property, checked before GLib sees it: unknown property,
     /// wrong type, out of range or read-only are errors, never GLib warnings.
     pub fn set_property<'a>(&self, name: &str, value: impl Into<Value<'a>>) -> Result<(), Error> {
         // SAFETY: valid object.
