@@ -50,7 +50,7 @@ pub use pool::{BufferPool, PoolConfig};
 pub use query::{Query, QueryRef, QueryType};
 pub use sample::Sample;
 pub use value::{EnumValue, FromProperty, Value};
-pub use video::{VideoFormat, VideoFrame, VideoFrameMut, VideoInfo};
+pub use video::{VideoFormat, VideoFrame, VideoFrameMut, VideoInfo, video_meta_api};
 
 /// "No timestamp" (`GST_CLOCK_TIME_NONE`).
 pub const CLOCK_TIME_NONE: u64 = sys::GST_CLOCK_TIME_NONE;
