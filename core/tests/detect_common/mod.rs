@@ -110,3 +110,25 @@ pub fn model_anchor(
         xyxy: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0],
     }
 }
+
+/// Whether `IoU(a, b) > thr_q16 / 65536`, computed in i128 with no shortcut: the independent
+/// model of the library's u64 test. Coordinates are clamped to ±2^22 first, as the library
+/// defines; an empty intersection (or union) means IoU 0.
+pub fn model_over(
+    a: &pitchcam_core::detect::Detection,
+    b: &pitchcam_core::detect::Detection,
+    thr_q16: u32,
+) -> bool {
+    let c = |v: i32| v.clamp(-(1 << 22), 1 << 22) as i128;
+    let (ax1, ay1, ax2, ay2) = (c(a.x1), c(a.y1), c(a.x2), c(a.y2));
+    let (bx1, by1, bx2, by2) = (c(b.x1), c(b.y1), c(b.x2), c(b.y2));
+    let area = |x1: i128, y1: i128, x2: i128, y2: i128| (x2 - x1).max(0) * (y2 - y1).max(0);
+    let iw = (ax2.min(bx2) - ax1.max(bx1)).max(0);
+    let ih = (ay2.min(by2) - ay1.max(by1)).max(0);
+    let inter = iw * ih;
+    let union = area(ax1, ay1, ax2, ay2) + area(bx1, by1, bx2, by2) - inter;
+    if union == 0 {
+        return false;
+    }
+    inter * 65536 > thr_q16 as i128 * union
+}
