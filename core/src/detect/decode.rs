@@ -58,6 +58,13 @@ impl Candidate {
     }
 }
 
+/// Where the scan puts candidates (the detector's capped pool). A trait rather than a closure so
+/// the per-candidate call is inlined into the scan loops.
+pub(crate) trait Sink {
+    /// Takes one candidate; called in global anchor order.
+    fn offer(&mut self, c: Candidate);
+}
+
 /// What the scan counts besides candidates.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct ScanCounts {
@@ -81,96 +88,189 @@ pub(crate) fn scan(
     first: u32,
     cfg: &ScanConfig,
     counts: &mut ScanCounts,
-    sink: &mut impl FnMut(Candidate),
+    sink: &mut impl Sink,
 ) {
     let nc = t.classes() as usize;
     // Necessary for any candidate: conf > thr[class] ≥ min over the tensor's classes.
     let min_thr = cfg.thr[..nc].iter().fold(f32::INFINITY, |m, &v| if v < m { v } else { m });
     let mut a = Anchors { t, first, cfg, counts, sink };
-    match t.layout() {
-        TensorLayout::ChannelsFirst => a.scan_channels_first(min_thr),
-        TensorLayout::AnchorsFirst => a.scan_anchors_first(min_thr),
+    // One kernel per class count, so the loops over classes unroll and the anchors-first row
+    // length is a constant. `Tensor::new` admits 1 ..= MAX_CLASSES (= 16) classes.
+    macro_rules! by_classes {
+        ($($n:literal)*) => {
+            match (t.layout(), nc) {
+                $((TensorLayout::ChannelsFirst, $n) => a.channels_first::<$n>(min_thr),)*
+                $((TensorLayout::AnchorsFirst, $n) => a.anchors_first::<$n>(min_thr),)*
+                (TensorLayout::ChannelsFirst, _) => a.channels_first::<MAX_CLASSES>(min_thr),
+                (TensorLayout::AnchorsFirst, _) => a.anchors_first::<MAX_CLASSES>(min_thr),
+            }
+        };
     }
+    const _: () = assert!(MAX_CLASSES == 16);
+    by_classes!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
 }
 
-struct Anchors<'s, 't, F> {
+/// Anchors that may be candidates, collected by the class-row pass of a channels-first scan
+/// before their box rows are read.
+const HITS: usize = 256;
+/// Box values gathered at once: loads with no branch between them, so the scattered box-row
+/// cache misses overlap instead of being paid one after the other.
+const GATHER: usize = 32;
+
+struct Anchors<'s, 't, S> {
     t: &'s Tensor<'t>,
     first: u32,
     cfg: &'s ScanConfig,
     counts: &'s mut ScanCounts,
-    sink: &'s mut F,
+    sink: &'s mut S,
 }
 
-impl<F: FnMut(Candidate)> Anchors<'_, '_, F> {
-    fn scan_channels_first(&mut self, min_thr: f32) {
+impl<S: Sink> Anchors<'_, '_, S> {
+    /// `[4 + NC, A]`: stream the NC class rows `LANES` anchors at a time, note the anchors that
+    /// may be candidates, then read the box rows of those anchors only.
+    fn channels_first<const NC: usize>(&mut self, min_thr: f32) {
         let data = self.t.data();
         let a = self.t.anchors() as usize;
-        let nc = self.t.classes() as usize;
-        let scores = &data[4 * a..];
+        let rows: [&[f32]; NC] = core::array::from_fn(|c| &data[(4 + c) * a..(5 + c) * a]);
+        let mut hits = [0u32; HITS];
+        let mut n = 0;
         let full = a - a % LANES;
         let mut base = 0;
         while base < full {
             let mut best = [f32::NEG_INFINITY; LANES];
             let mut sum = [0.0f32; LANES];
-            for c in 0..nc {
-                let row: &[f32; LANES] =
-                    scores[c * a + base..][..LANES].try_into().expect("LANES values");
+            for row in &rows {
+                let row: &[f32; LANES] = row[base..base + LANES].try_into().expect("LANES values");
                 for l in 0..LANES {
                     let v = row[l];
                     best[l] = if v > best[l] { v } else { best[l] };
                     sum[l] += v;
                 }
             }
-            let mut hits = 0u32;
-            for l in 0..LANES {
-                hits |= (maybe_candidate(best[l], sum[l], min_thr) as u32) << l;
+            let mut any = false;
+            let mut non_finite = false;
+            for (&b, &s) in best.iter().zip(&sum) {
+                any |= b > min_thr;
+                non_finite |= !s.is_finite();
             }
-            while hits != 0 {
-                let l = hits.trailing_zeros() as usize;
-                hits &= hits - 1;
-                self.classify(base + l, base + l, a);
+            // Rare (a few % of groups): note the lanes that may be candidates; with a non-finite
+            // score somewhere, every lane, and the exact test sorts them out.
+            if any | non_finite {
+                for (l, &b) in best.iter().enumerate() {
+                    if non_finite || b > min_thr {
+                        self.hit(&rows, &mut hits, &mut n, base + l);
+                    }
+                }
             }
             base += LANES;
         }
         for i in full..a {
             let (mut best, mut sum) = (f32::NEG_INFINITY, 0.0f32);
-            for c in 0..nc {
-                let v = scores[c * a + i];
+            for row in &rows {
+                let v = row[i];
                 best = if v > best { v } else { best };
                 sum += v;
             }
             if maybe_candidate(best, sum, min_thr) {
-                self.classify(i, i, a);
+                self.hit(&rows, &mut hits, &mut n, i);
             }
+        }
+        self.channels_first_hits(&rows, &hits[..n]);
+    }
+
+    /// Notes anchor `i` as a hit; a full buffer is processed at once.
+    #[inline(always)]
+    fn hit<const NC: usize>(
+        &mut self,
+        rows: &[&[f32]; NC],
+        hits: &mut [u32; HITS],
+        n: &mut usize,
+        i: usize,
+    ) {
+        hits[*n] = i as u32;
+        *n += 1;
+        if *n == HITS {
+            self.channels_first_hits(rows, hits);
+            *n = 0;
         }
     }
 
-    fn scan_anchors_first(&mut self, min_thr: f32) {
-        let rows = self.t.rows() as usize;
-        for (i, row) in self.t.data().chunks_exact(rows).enumerate() {
-            let (mut best, mut sum) = (f32::NEG_INFINITY, 0.0f32);
-            for &v in &row[4..] {
-                best = if v > best { v } else { best };
-                sum += v;
-            }
-            if maybe_candidate(best, sum, min_thr) {
-                self.classify(i, i * rows, 1);
-            }
-        }
-    }
-
-    /// The exact decision for `anchor`, whose cx lies at `data[base]` and whose later rows follow
-    /// at `stride` (the anchor count for channels-first, 1 for anchors-first).
-    #[inline(never)]
-    fn classify(&mut self, anchor: usize, base: usize, stride: usize) {
+    fn channels_first_hits<const NC: usize>(&mut self, rows: &[&[f32]; NC], hits: &[u32]) {
         let data = self.t.data();
-        let at = |row: usize| data[base + row * stride];
-        let nc = self.t.classes() as usize;
-        let mut conf = at(4);
+        let a = self.t.anchors() as usize;
+        for group in hits.chunks(GATHER) {
+            let mut boxes = [[0.0f32; 4]; GATHER];
+            for (b, &i) in boxes.iter_mut().zip(group) {
+                let i = i as usize;
+                *b = [data[i], data[a + i], data[2 * a + i], data[3 * a + i]];
+            }
+            for (b, &i) in boxes.iter().zip(group) {
+                let scores: [f32; NC] = core::array::from_fn(|c| rows[c][i as usize]);
+                self.anchor(i as usize, &scores, *b);
+            }
+        }
+    }
+
+    /// `[A, 4 + NC]`: each anchor's values are contiguous; one pass. A group of `LANES`
+    /// anchors is one contiguous run of `LANES · (4 + NC)` values, tested at once against a
+    /// per-position pattern (box values can never flag the group, scores flag it when above the
+    /// lowest threshold or non-finite), which vectorises despite the odd row length; only flagged
+    /// groups are looked at anchor by anchor.
+    fn anchors_first<const NC: usize>(&mut self, min_thr: f32) {
+        let data = self.t.data();
+        let rows = 4 + NC;
+        let len = LANES * rows;
+        let mut thr = [f32::INFINITY; LANES * (4 + MAX_CLASSES)];
+        let mut keep = [0u32; LANES * (4 + MAX_CLASSES)];
+        for p in (0..len).filter(|p| p % rows >= 4) {
+            thr[p] = min_thr;
+            keep[p] = u32::MAX;
+        }
+        let (thr, keep) = (&thr[..len], &keep[..len]);
+        let mut groups = data.chunks_exact(len);
+        for (g, group) in groups.by_ref().enumerate() {
+            let mut any = false;
+            let mut non_finite = false;
+            for p in 0..len {
+                let v = group[p];
+                any |= v > thr[p];
+                // Box values are masked to 0.0: only scores count here.
+                non_finite |= !f32::from_bits(v.to_bits() & keep[p]).is_finite();
+            }
+            if any | non_finite {
+                for (k, row) in group.chunks_exact(rows).enumerate() {
+                    self.anchors_first_one::<NC>(g * LANES + k, row, min_thr);
+                }
+            }
+        }
+        let first = data.len() / len * LANES;
+        for (k, row) in groups.remainder().chunks_exact(rows).enumerate() {
+            self.anchors_first_one::<NC>(first + k, row, min_thr);
+        }
+    }
+
+    #[inline(always)]
+    fn anchors_first_one<const NC: usize>(&mut self, i: usize, row: &[f32], min_thr: f32) {
+        let scores: &[f32; NC] = row[4..].try_into().expect("NC scores");
+        let (mut best, mut sum) = (f32::NEG_INFINITY, 0.0f32);
+        for &v in scores {
+            best = if v > best { v } else { best };
+            sum += v;
+        }
+        if maybe_candidate(best, sum, min_thr) {
+            self.anchor(i, scores, [row[0], row[1], row[2], row[3]]);
+        }
+    }
+
+    /// The exact decision for `anchor` with class scores `scores` and box `[cx, cy, w, h]`.
+    /// Inlined so the scores stay in registers (a call would store them and reload them as one
+    /// vector, which defeats store forwarding).
+    #[inline(always)]
+    fn anchor<const NC: usize>(&mut self, anchor: usize, scores: &[f32; NC], b: [f32; 4]) {
+        let mut conf = scores[0];
         let mut class = 0;
         let mut finite = conf.is_finite();
-        for c in 1..nc {
-            let v = at(4 + c);
+        for (c, &v) in scores.iter().enumerate().skip(1) {
             finite &= v.is_finite();
             if v > conf {
                 conf = v;
@@ -181,10 +281,11 @@ impl<F: FnMut(Candidate)> Anchors<'_, '_, F> {
             self.counts.non_finite += 1;
             return;
         }
-        if !(conf > self.cfg.thr[class]) {
+        // `conf` is finite here, so `<=` is the exact negation of the strict `conf > thr`.
+        if conf <= self.cfg.thr[class] {
             return;
         }
-        let (cx, cy, w, h) = (at(0), at(1), at(2), at(3));
+        let [cx, cy, w, h] = b;
         if !(cx.is_finite() && cy.is_finite() && w.is_finite() && h.is_finite()) {
             self.counts.non_finite += 1;
             return;
@@ -196,7 +297,7 @@ impl<F: FnMut(Candidate)> Anchors<'_, '_, F> {
         }
         let (hw, hh) = (w / 2.0, h / 2.0);
         let m = self.t.mapping();
-        (self.sink)(Candidate {
+        self.sink.offer(Candidate {
             x1: to_q8(cx - hw, m.scale_x, m.offset_x, self.cfg.hi_x),
             y1: to_q8(cy - hh, m.scale_y, m.offset_y, self.cfg.hi_y),
             x2: to_q8(cx + hw, m.scale_x, m.offset_x, self.cfg.hi_x),
@@ -211,10 +312,10 @@ impl<F: FnMut(Candidate)> Anchors<'_, '_, F> {
 /// Whether an anchor whose best class score is `best` and whose class scores sum to `sum` may be
 /// a candidate or hold a non-finite score: conservative, the exact test follows. A sum is
 /// non-finite iff some term is (or the finite terms overflow, which the exact test then sorts
-/// out), and `sum − sum` is 0 exactly for a finite sum.
+/// out). `best` ignores NaN (`v > best` is false), the sum does not.
 #[inline(always)]
 fn maybe_candidate(best: f32, sum: f32, min_thr: f32) -> bool {
-    (best > min_thr) | ((sum - sum) != 0.0)
+    (best > min_thr) | !sum.is_finite()
 }
 
 /// Maps a network coordinate into the panorama and converts it to Q8, clamped to `[0, hi]`.

@@ -1,7 +1,7 @@
 //! [`Detector`]: one frame's tensors in, a short score-descending list of [`Detection`]s out —
 //! decode, candidate cap, one fixed-point NMS over all tensors (so tiles merge).
 
-use super::decode::{self, Candidate, ScanConfig, ScanCounts};
+use super::decode::{self, Candidate, ScanConfig, ScanCounts, Sink};
 use super::nms::over_threshold;
 use super::params::{DetectError, DetectParams};
 use super::{Detection, MAX_CLASSES, Tensor, score_q16};
@@ -18,7 +18,7 @@ const CLASS_STRIDE: i32 = 1 << 23;
 const _: () = assert!((MAX_CLASSES as i64 - 1) * CLASS_STRIDE as i64 + (1 << 22) < i32::MAX as i64);
 
 /// Kept boxes compared per step of the overlap test.
-const KEPT_LANES: usize = 8;
+const KEPT_LANES: usize = 16;
 
 /// What happened to one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -226,7 +226,7 @@ impl<const CAND: usize> Detector<CAND> {
         let mut pool = Pool::new(&mut self.cands, min(params.pre_nms_cap, CAND));
         let mut first = 0u32;
         for t in tensors {
-            decode::scan(t, first, &cfg, &mut counts, &mut |c| pool.offer(c));
+            decode::scan(t, first, &cfg, &mut counts, &mut pool);
             first += t.anchors();
         }
         let candidates = pool.offered;
@@ -329,8 +329,9 @@ struct Kept<'a> {
 
 impl Kept<'_> {
     /// Whether any kept box overlaps `b` with IoU over the threshold. Most kept boxes do not
-    /// touch `b` at all, so a branch-free (vectorisable) intersection test over `KEPT_LANES` boxes
-    /// comes first and the exact u64 test runs only for a group where some box intersects.
+    /// touch `b` at all, so a branch-free, vectorisable interval test over `KEPT_LANES` boxes
+    /// (compares and ands only, native on every SIMD ISA) comes first, and the exact u64 test
+    /// runs only for the boxes that intersect `b`.
     #[inline]
     fn suppresses(&self, b: [i32; 4], area: u64, thr_q16: u64) -> bool {
         let n = self.x1.len();
@@ -341,28 +342,24 @@ impl Kept<'_> {
                 v[j..j + KEPT_LANES].try_into().expect("KEPT_LANES values")
             };
             let (x1, y1, x2, y2) = (lanes(self.x1), lanes(self.y1), lanes(self.x2), lanes(self.y2));
-            let mut iw = [0i32; KEPT_LANES];
-            let mut ih = [0i32; KEPT_LANES];
             let mut touch = false;
             for l in 0..KEPT_LANES {
-                iw[l] = min(b[2], x2[l]) - max(b[0], x1[l]);
-                ih[l] = min(b[3], y2[l]) - max(b[1], y1[l]);
-                touch |= (iw[l] > 0) & (ih[l] > 0);
+                // Open intervals overlap ⇔ the intersection has positive width and height.
+                touch |= (b[0] < x2[l]) & (x1[l] < b[2]) & (b[1] < y2[l]) & (y1[l] < b[3]);
             }
-            if touch {
-                for l in 0..KEPT_LANES {
-                    if over_threshold(iw[l], ih[l], area, self.area[j + l], thr_q16) {
-                        return true;
-                    }
-                }
+            if touch && (j..j + KEPT_LANES).any(|k| self.exceeds(k, b, area, thr_q16)) {
+                return true;
             }
             j += KEPT_LANES;
         }
-        (full..n).any(|k| {
-            let iw = min(b[2], self.x2[k]) - max(b[0], self.x1[k]);
-            let ih = min(b[3], self.y2[k]) - max(b[1], self.y1[k]);
-            over_threshold(iw, ih, area, self.area[k], thr_q16)
-        })
+        (full..n).any(|k| self.exceeds(k, b, area, thr_q16))
+    }
+
+    #[inline(always)]
+    fn exceeds(&self, k: usize, b: [i32; 4], area: u64, thr_q16: u64) -> bool {
+        let iw = min(b[2], self.x2[k]) - max(b[0], self.x1[k]);
+        let ih = min(b[3], self.y2[k]) - max(b[1], self.y1[k]);
+        over_threshold(iw, ih, area, self.area[k], thr_q16)
     }
 }
 
@@ -382,7 +379,17 @@ impl<'a> Pool<'a> {
         Pool { cands, n: 0, cap, heap: false, offered: 0 }
     }
 
-    #[inline]
+    /// Puts the pool back in global anchor order and returns its size.
+    fn finish(self) -> usize {
+        if self.heap {
+            self.cands[..self.n].sort_unstable_by_key(|c| c.index);
+        }
+        self.n
+    }
+}
+
+impl Sink for Pool<'_> {
+    #[inline(always)]
     fn offer(&mut self, c: Candidate) {
         self.offered += 1;
         if self.n < self.cap {
@@ -401,14 +408,6 @@ impl<'a> Pool<'a> {
             heap[0] = c;
             sift_down(heap, 0);
         }
-    }
-
-    /// Puts the pool back in global anchor order and returns its size.
-    fn finish(self) -> usize {
-        if self.heap {
-            self.cands[..self.n].sort_unstable_by_key(|c| c.index);
-        }
-        self.n
     }
 }
 
