@@ -118,7 +118,7 @@ fn params() -> impl Strategy<Value = DetectParams> {
 
 /// Straightforward model: every anchor of every tensor by `model_anchor`, f32 mapping and
 /// `f32::round`, sort, cap, O(n²) greedy NMS with the i128 IoU model.
-fn model(heads: &[Head], p: &DetectParams) -> (Vec<Detection>, FrameStats) {
+fn model(heads: &[Head], p: &DetectParams, cand: usize) -> (Vec<Detection>, FrameStats) {
     let mut st = FrameStats::default();
     let mut cands: Vec<(f32, u32, Detection)> = Vec::new();
     let mut global = 0u32;
@@ -152,7 +152,7 @@ fn model(heads: &[Head], p: &DetectParams) -> (Vec<Detection>, FrameStats) {
     }
     st.candidates = cands.len() as u32;
     cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let cap = p.pre_nms_cap.min(CAND);
+    let cap = p.pre_nms_cap.min(cand);
     if cands.len() > cap {
         st.capped = (cands.len() - cap) as u32;
         cands.truncate(cap);
@@ -207,7 +207,7 @@ proptest! {
         let stats = det.detect(&ts, &p, &mut out).unwrap();
         let ours = &out[..stats.written as usize];
 
-        let (want, mut want_stats) = model(&heads, &p);
+        let (want, mut want_stats) = model(&heads, &p, CAND);
         want_stats.written = want.len().min(out_cap) as u32;
         prop_assert_eq!(stats, want_stats);
         prop_assert_eq!(ours, &want[..stats.written as usize]);
@@ -384,4 +384,55 @@ fn iou_equal_to_the_threshold_is_kept() {
     assert_eq!(kept(1.0), 4, "IoU 1 is not above a threshold of 1");
     assert_eq!(kept(0.5), 3, "IoU 1/2 is not above 0.5; the identical pair is");
     assert_eq!(kept(0.4999), 2);
+}
+
+#[test]
+fn large_tensors_equal_the_model() {
+    // Thousands of anchors, most of them candidates, some non-finite: the scan's hit buffer
+    // fills and is processed many times per tensor, in both layouts.
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let mut heads = Vec::new();
+    for (k, &anchors) in [3001usize, 2500, 777].iter().enumerate() {
+        let nc = 1 + k * 2;
+        let rows = 4 + nc;
+        let mut cf = vec![0.0f32; rows * anchors];
+        for i in 0..anchors {
+            cf[i] = next() * 2000.0;
+            cf[anchors + i] = next() * 600.0;
+            cf[2 * anchors + i] = next() * 80.0;
+            cf[3 * anchors + i] = next() * 120.0;
+            for c in 0..nc {
+                cf[(4 + c) * anchors + i] = if next() < 0.002 { f32::NAN } else { next() };
+            }
+        }
+        let map = Mapping { scale_x: 1.5, scale_y: 2.0, offset_x: 100.0 * k as f32, offset_y: 3.0 };
+        heads.push(Head { rows, anchors, cf, anchors_first: k == 1, map });
+    }
+    let store: Vec<Vec<f32>> = heads
+        .iter()
+        .map(|h| if h.anchors_first { transpose(&h.cf, h.rows, h.anchors) } else { h.cf.clone() })
+        .collect();
+    let ts = tensors(&heads, &store);
+    let p = DetectParams::new(0.3, 0.45, 1000, Size { w: 4000, h: 1500 }).unwrap();
+    let mut det = Box::new(Detector::<4096>::new());
+    let mut out = vec![Detection::default(); 1000];
+    let stats = det.detect(&ts, &p, &mut out).unwrap();
+    let (want, mut want_stats) = model(&heads, &p, 4096);
+    want_stats.written = want.len() as u32;
+    assert_eq!(stats, want_stats);
+    assert!(stats.candidates > 3000 && stats.non_finite > 0 && stats.kept > 100, "{stats:?}");
+    assert_eq!(&out[..stats.written as usize], &want[..]);
+    // And with a cap far below the candidate count.
+    let mut small = Box::new(Detector::<CAND>::new());
+    let stats = small.detect(&ts, &p, &mut out).unwrap();
+    let (want, mut want_stats) = model(&heads, &p, CAND);
+    want_stats.written = want.len() as u32;
+    assert_eq!(stats, want_stats);
+    assert_eq!(&out[..stats.written as usize], &want[..]);
 }
