@@ -38,7 +38,7 @@ pub fn run(table: &mut Table) {
     let mut out = [Detection::default(); 300];
 
     let samples = table.samples(5000);
-    let floor = rotate(&frames, samples, |f| black_box(f.iter().sum::<f32>()));
+    let floor = rotate(&frames, samples, read_all);
     let ours = rotate(&frames, samples, |f| {
         pitchcam(&mut det, f, TensorLayout::ChannelsFirst, &params, &mut out)
     });
@@ -50,10 +50,10 @@ pub fn run(table: &mut Table) {
         budget: "median ≤ 25 µs, p99 ≤ 60 µs".into(),
     });
     table.add(Row {
-        stage: "  (memory floor: sum of the 302 KB frame)".into(),
+        stage: "  (memory floor: read the whole 302 KB frame once)".into(),
         pitchcam: floor,
         naive: None,
-        budget: "≈ 20 µs expected".into(),
+        budget: "issue: ≈ 20 µs".into(),
     });
 
     let ours_t = rotate(&transposed, samples, |f| {
@@ -141,6 +141,18 @@ fn naive_detect(f: &[f32], p: &DetectParams) -> usize {
         }
     }
     kept.len()
+}
+
+/// Reads every value once, as fast as the core can: 16 independent integer sums, so the time is
+/// that of the memory, not of an add chain.
+fn read_all(f: &[f32]) -> u32 {
+    let mut acc = [0u32; 16];
+    for c in f.chunks_exact(16) {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a = a.wrapping_add(v.to_bits());
+        }
+    }
+    acc.iter().fold(0, |s, &a| s ^ a)
 }
 
 fn count_candidates(f: &[f32]) -> usize {
