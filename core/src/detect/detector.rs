@@ -18,7 +18,7 @@ const CLASS_STRIDE: i32 = 1 << 23;
 const _: () = assert!((MAX_CLASSES as i64 - 1) * CLASS_STRIDE as i64 + (1 << 22) < i32::MAX as i64);
 
 /// Kept boxes compared per step of the overlap test.
-const KEPT_LANES: usize = 16;
+const KEPT_LANES: usize = 8;
 
 /// What happened to one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
