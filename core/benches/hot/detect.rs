@@ -4,7 +4,9 @@
 //! into hundreds of MB of distinct frames (small perturbations of coordinates and scores, so the
 //! candidate count stays realistic), and every timed call takes the next frame of the rotation.
 use super::common::{Row, Summary, Table, time_each};
-use pitchcam_core::detect::{DetectParams, Detection, Detector, Mapping, Tensor, TensorLayout};
+use pitchcam_core::detect::{
+    DetectParams, Detection, Detector, IouThreshold, Mapping, Tensor, TensorLayout, nms_in_place,
+};
 use pitchcam_core::geom::Size;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -77,6 +79,78 @@ pub fn run(table: &mut Table) {
         naive: Some(naive_s),
         budget: "≤ 150 µs".into(),
     });
+
+    // The C ABI's pc_nms: the stress frame's 1624 candidates as plain detections (u16 scores),
+    // 8 copies rotated (small, so cache resident: this row measures the algorithm).
+    let mut all = params;
+    all.iou = 1.0;
+    all.max_det = 4096;
+    let sets: Vec<Vec<Detection>> = stress_frames[..8]
+        .iter()
+        .map(|f| {
+            let t = Tensor::new(
+                f,
+                ROWS as u32,
+                ANCHORS as u32,
+                TensorLayout::ChannelsFirst,
+                Mapping::IDENTITY,
+            )
+            .unwrap();
+            let mut v = vec![Detection::default(); 4096];
+            let n = det.detect(&[t], &all, &mut v).unwrap().written as usize;
+            v.truncate(n);
+            v
+        })
+        .collect();
+    let thr = IouThreshold::new(params.iou).unwrap();
+    let mut work = vec![Detection::default(); 4096];
+    let mut k = 0;
+    let ours_nms = time_each(table.samples(2000), |_| {
+        let set = &sets[k % sets.len()];
+        k += 1;
+        let w = &mut work[..set.len()];
+        w.copy_from_slice(set);
+        black_box(nms_in_place(black_box(w), thr, false, 300).unwrap());
+    });
+    let mut k = 0;
+    let naive_nms = time_each(table.samples(2000), |_| {
+        let set = &sets[k % sets.len()];
+        k += 1;
+        black_box(naive_nms_dets(black_box(set), params.iou, 300));
+    });
+    table.add(Row {
+        stage: format!("NMS in place (pc_nms), {} detections, max_det 300", sets[0].len()),
+        pitchcam: ours_nms,
+        naive: Some(naive_nms),
+        budget: "–".into(),
+    });
+}
+
+/// The same greedy NMS as plain code: a stable float sort, then f32 IoU with a division.
+fn naive_nms_dets(dets: &[Detection], iou: f32, max_det: usize) -> usize {
+    let mut v = dets.to_vec();
+    v.sort_by_key(|d| std::cmp::Reverse(d.score));
+    let mut kept: Vec<Detection> = Vec::new();
+    for d in v {
+        if kept.len() == max_det {
+            break;
+        }
+        let f = |x: i32| x as f32 / 256.0;
+        let overlaps = kept.iter().any(|k| {
+            if k.class != d.class {
+                return false;
+            }
+            let iw = (f(k.x2).min(f(d.x2)) - f(k.x1).max(f(d.x1))).max(0.0);
+            let ih = (f(k.y2).min(f(d.y2)) - f(k.y1).max(f(d.y1))).max(0.0);
+            let inter = iw * ih;
+            let area = |b: &Detection| (f(b.x2) - f(b.x1)) * (f(b.y2) - f(b.y1));
+            inter / (area(k) + area(&d) - inter) > iou
+        });
+        if !overlaps {
+            kept.push(d);
+        }
+    }
+    kept.len()
 }
 
 /// Times `samples` calls, each on the next frame of the rotation (continuing across warm-up, so

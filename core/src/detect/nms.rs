@@ -147,8 +147,9 @@ pub fn iou_exceeds(a: &Detection, b: &Detection, thr: IouThreshold) -> bool {
 /// Returns the number kept, `k`: `dets[..k]` holds the kept boxes, score-descending; `dets[k..]`
 /// holds the others in unspecified order.
 ///
-/// No allocation, no scratch: the sort is an in-place stable merge sort (O(n log² n) moves),
-/// the scan costs O(n · k) overlap tests.
+/// No allocation: the sort is an in-place stable merge sort (linear merges through a 2.5 KiB
+/// stack buffer, rotations beyond; O(n log² n) moves at worst), the scan costs O(n · k) overlap
+/// tests.
 pub fn nms_in_place(
     dets: &mut [Detection],
     thr: IouThreshold,
@@ -165,12 +166,16 @@ pub fn nms_in_place(
         if kept == max_det {
             break;
         }
-        let cand = dets[i];
-        let cb = clamped(&cand);
-        let suppressed = dets[..kept]
-            .iter()
-            .filter(|k| class_agnostic || k.class == cand.class)
-            .any(|k| clamped_over(&clamped(k), &cb, thr_q16));
+        let c = dets[i];
+        let cb = clamped(&c);
+        // Overlap of the raw open intervals is necessary for an overlap after clamping (clamping
+        // is monotone: it can shrink an overlap to nothing, never create one), and four compares
+        // reject most pairs.
+        let suppressed = dets[..kept].iter().any(|k| {
+            let same = class_agnostic | (k.class == c.class);
+            let touch = (c.x1 < k.x2) & (k.x1 < c.x2) & (c.y1 < k.y2) & (k.y1 < c.y2);
+            same && touch && clamped_over(&clamped(k), &cb, thr_q16)
+        });
         if !suppressed {
             // dets[kept..i] holds boxes already decided as suppressed, so their order is free:
             // swapping keeps the unvisited tail dets[i + 1..] in sorted order.
@@ -183,20 +188,26 @@ pub fn nms_in_place(
 
 /// Length of the runs sorted by insertion before merging.
 const RUN: usize = 16;
+/// Elements of the on-stack merge buffer (2.5 KiB of detections): a merge whose shorter run fits
+/// is a plain linear merge; longer ones are first split by rotation until the pieces fit.
+const MERGE_BUF: usize = 128;
 
 /// Stable in-place sort by the strict order `before` (`before(a, b)`: `a` must come first),
-/// without allocation: insertion-sorted runs, then bottom-up merges by rotation.
+/// without allocation: insertion-sorted runs, then bottom-up merges (buffered when the shorter run
+/// fits [`MERGE_BUF`], by rotation otherwise).
 pub(crate) fn stable_sort<T: Copy>(v: &mut [T], before: &impl Fn(&T, &T) -> bool) {
+    let Some(&first) = v.first() else { return };
     for run in v.chunks_mut(RUN) {
         insertion_sort(run, before);
     }
+    let mut buf = [first; MERGE_BUF];
     let n = v.len();
     let mut width = RUN;
     while width < n {
         let mut lo = 0;
         while lo + width < n {
             let hi = min(lo + 2 * width, n);
-            merge_in_place(&mut v[lo..hi], width, before);
+            merge_in_place(&mut v[lo..hi], width, before, &mut buf);
             lo = hi;
         }
         width *= 2;
@@ -215,20 +226,54 @@ fn insertion_sort<T: Copy>(v: &mut [T], before: &impl Fn(&T, &T) -> bool) {
     }
 }
 
-/// Merges the sorted runs `v[..mid]` and `v[mid..]` stably, in place: split the longer run at
-/// its middle, find where that element belongs in the other run by binary search, rotate the two
-/// middle pieces past each other, and merge the two independent halves that result. Recursion
-/// goes into the shorter half only, so the stack depth stays O(log n).
-fn merge_in_place<T: Copy>(mut v: &mut [T], mut mid: usize, before: &impl Fn(&T, &T) -> bool) {
+/// Merges the sorted runs `v[..mid]` and `v[mid..]` stably, in place. When the shorter run fits
+/// `buf`, it is copied out and merged back linearly. Otherwise split the longer run at its middle,
+/// find where that element belongs in the other run by binary search, rotate the two middle
+/// pieces past each other, and merge the two independent halves that result; recursion goes into
+/// the shorter half only, so the stack depth stays O(log n).
+fn merge_in_place<T: Copy>(
+    mut v: &mut [T],
+    mut mid: usize,
+    before: &impl Fn(&T, &T) -> bool,
+    buf: &mut [T; MERGE_BUF],
+) {
     loop {
         let (len1, len2) = (mid, v.len() - mid);
         if len1 == 0 || len2 == 0 {
             return;
         }
-        if len1 + len2 == 2 {
-            if before(&v[1], &v[0]) {
-                v.swap(0, 1);
+        if len1 <= MERGE_BUF && len1 <= len2 {
+            // Forward: a right element goes first only when strictly before (stability).
+            buf[..len1].copy_from_slice(&v[..mid]);
+            let (mut i, mut j, mut k) = (0, mid, 0);
+            while i < len1 && j < v.len() {
+                if before(&v[j], &buf[i]) {
+                    v[k] = v[j];
+                    j += 1;
+                } else {
+                    v[k] = buf[i];
+                    i += 1;
+                }
+                k += 1;
             }
+            v[k..k + len1 - i].copy_from_slice(&buf[i..len1]);
+            return;
+        }
+        if len2 <= MERGE_BUF {
+            // Backward: a left element goes last only when the right one is strictly before it.
+            buf[..len2].copy_from_slice(&v[mid..]);
+            let (mut i, mut j, mut k) = (mid, len2, v.len());
+            while i > 0 && j > 0 {
+                k -= 1;
+                if before(&buf[j - 1], &v[i - 1]) {
+                    v[k] = v[i - 1];
+                    i -= 1;
+                } else {
+                    v[k] = buf[j - 1];
+                    j -= 1;
+                }
+            }
+            v[..j].copy_from_slice(&buf[..j]);
             return;
         }
         let (cut1, cut2) = if len1 >= len2 {
@@ -249,11 +294,11 @@ fn merge_in_place<T: Copy>(mut v: &mut [T], mut mid: usize, before: &impl Fn(&T,
         // left = merge(v[..cut1], moved right piece), right = merge(moved left piece, v[cut2..]).
         let (lmid, rmid) = (cut1, mid - cut1);
         if left.len() <= right.len() {
-            merge_in_place(left, lmid, before);
+            merge_in_place(left, lmid, before, buf);
             v = right;
             mid = rmid;
         } else {
-            merge_in_place(right, rmid, before);
+            merge_in_place(right, rmid, before, buf);
             v = left;
             mid = lmid;
         }
@@ -313,18 +358,28 @@ mod tests {
 
     #[test]
     fn stable_sort_keeps_equal_keys_in_order() {
-        let mut v = [0u32; 300];
+        // Sizes around the run length and the merge buffer, and far beyond it (rotation merges);
+        // few distinct keys (many ties) and many.
         let mut s = 12345u32;
-        for (i, x) in v.iter_mut().enumerate() {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            *x = (s % 7) << 16 | i as u32;
-        }
-        stable_sort(&mut v, &|a: &u32, b: &u32| (a >> 16) > (b >> 16));
-        for w in v.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            assert!(a >> 16 > b >> 16 || (a >> 16 == b >> 16 && a & 0xffff < b & 0xffff));
+        for n in [0, 1, 2, 15, 16, 17, 127, 128, 129, 300, 1000, 3001] {
+            for keys in [3, 7, 1000] {
+                let mut v = [0u32; 3001];
+                for (i, x) in v[..n].iter_mut().enumerate() {
+                    s ^= s << 13;
+                    s ^= s >> 17;
+                    s ^= s << 5;
+                    *x = (s % keys) << 16 | i as u32;
+                }
+                stable_sort(&mut v[..n], &|a: &u32, b: &u32| (a >> 16) > (b >> 16));
+                for w in v[..n].windows(2) {
+                    let (a, b) = (w[0], w[1]);
+                    assert!(a >> 16 > b >> 16 || (a >> 16 == b >> 16 && a & 0xffff < b & 0xffff));
+                }
+                let mut seen = [false; 3001];
+                for x in &v[..n] {
+                    assert!(!core::mem::replace(&mut seen[(x & 0xffff) as usize], true));
+                }
+            }
         }
     }
 
