@@ -107,3 +107,39 @@ fn many_equal_scores_keep_the_original_order() {
     let want = model(&v, 29491, true, usize::MAX);
     assert_eq!(w, want);
 }
+
+#[test]
+fn hundreds_of_kept_boxes_equal_the_model() {
+    // Enough kept boxes that the scan goes beyond its 256-box stack mirror, with overlaps all
+    // along, few classes and many score ties.
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |m: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % m
+    };
+    for (agnostic, thr) in [(false, 29491u32), (true, 29491), (false, 0), (true, 65536)] {
+        let dets: Vec<Detection> = (0..2500)
+            .map(|_| {
+                let (x, y) = (next(400_000) as i32, next(60_000) as i32);
+                let (w, h) = (300 + next(3000) as i32, 300 + next(6000) as i32);
+                Detection {
+                    x1: x,
+                    y1: y,
+                    x2: x + w,
+                    y2: y + h,
+                    score: next(300) as u16 * 200,
+                    class: next(3) as u8,
+                    reserved: 0,
+                }
+            })
+            .collect();
+        let want = model(&dets, thr, agnostic, 2000);
+        assert!(want.len() > 300, "{} kept: the test must go beyond the mirror", want.len());
+        let mut v = dets.clone();
+        let n = nms_in_place(&mut v, IouThreshold::from_q16(thr).unwrap(), agnostic, 2000).unwrap();
+        assert_eq!(&v[..n], &want[..], "agnostic {agnostic}, thr {thr}");
+        assert_eq!(sorted(v), sorted(dets));
+    }
+}

@@ -160,34 +160,106 @@ pub fn nms_in_place(
         return Err(NmsError::MaxDetZero);
     }
     stable_sort(dets, &|a: &Detection, b: &Detection| a.score > b.score);
-    let thr_q16 = thr.0 as u64;
+    Ok(greedy(dets, thr.0 as u64, class_agnostic, max_det))
+}
+
+/// Kept boxes mirrored, clamped, in structure-of-arrays form on the stack (5 KiB) for the
+/// vectorised pre-test; kept boxes beyond it are tested from the array itself.
+const MIRROR: usize = 256;
+/// Kept boxes per step of the pre-test.
+const GROUP: usize = 8;
+
+/// The greedy scan over `dets` sorted by priority; returns the number kept (moved to the front).
+/// Not inlined, so its stack frame never coexists with the sort's merge buffer.
+#[inline(never)]
+fn greedy(dets: &mut [Detection], thr_q16: u64, class_agnostic: bool, max_det: usize) -> usize {
+    let mut m = Mirror {
+        x1: [0; MIRROR],
+        y1: [0; MIRROR],
+        x2: [0; MIRROR],
+        y2: [0; MIRROR],
+        class: [0; MIRROR],
+    };
     let mut kept = 0usize;
     for i in 0..dets.len() {
         if kept == max_det {
             break;
         }
-        let c = dets[i];
-        let cb = clamped(&c);
-        // Overlap of the raw open intervals is necessary for an overlap after clamping (clamping
-        // is monotone: it can shrink an overlap to nothing, never create one), and four compares
-        // reject most pairs.
-        let suppressed = dets[..kept].iter().any(|k| {
-            let same = class_agnostic | (k.class == c.class);
-            let touch = (c.x1 < k.x2) & (k.x1 < c.x2) & (c.y1 < k.y2) & (k.y1 < c.y2);
-            same && touch && clamped_over(&clamped(k), &cb, thr_q16)
-        });
+        let c = clamped(&dets[i]);
+        let class = dets[i].class as i32;
+        let mirrored = min(kept, MIRROR);
+        let suppressed = m.suppresses(mirrored, &c, class, class_agnostic, thr_q16)
+            || dets[mirrored..kept].chunks(GROUP).any(|group| {
+                // Raw coordinates: clamping is monotone, so it can shrink an overlap to nothing
+                // but never create one, and the exact test below clamps.
+                let touch =
+                    |k: &Detection| (c.x1 < k.x2) & (k.x1 < c.x2) & (c.y1 < k.y2) & (k.y1 < c.y2);
+                let same = |k: &Detection| class_agnostic | (k.class as i32 == class);
+                group.iter().fold(false, |any, k| any | (touch(k) & same(k)))
+                    && group.iter().any(|k| same(k) && clamped_over(&clamped(k), &c, thr_q16))
+            });
         if !suppressed {
+            if kept < MIRROR {
+                m.x1[kept] = c.x1;
+                m.y1[kept] = c.y1;
+                m.x2[kept] = c.x2;
+                m.y2[kept] = c.y2;
+                m.class[kept] = class;
+            }
             // dets[kept..i] holds boxes already decided as suppressed, so their order is free:
             // swapping keeps the unvisited tail dets[i + 1..] in sorted order.
             dets.swap(kept, i);
             kept += 1;
         }
     }
-    Ok(kept)
+    kept
+}
+
+struct Mirror {
+    x1: [i32; MIRROR],
+    y1: [i32; MIRROR],
+    x2: [i32; MIRROR],
+    y2: [i32; MIRROR],
+    class: [i32; MIRROR],
+}
+
+impl Mirror {
+    /// Whether one of the first `n` mirrored boxes suppresses `c`. Overlap of the clamped open
+    /// intervals (and the class) is what the exact test needs first; tested branch-free over
+    /// groups of `GROUP` boxes, the exact test runs only in a group where some box passed.
+    #[inline]
+    fn suppresses(&self, n: usize, c: &Clamped, class: i32, agnostic: bool, thr: u64) -> bool {
+        let touch = |k: usize| {
+            (c.x1 < self.x2[k])
+                & (self.x1[k] < c.x2)
+                & (c.y1 < self.y2[k])
+                & (self.y1[k] < c.y2)
+                & (agnostic | (self.class[k] == class))
+        };
+        let exceeds = |k: usize| {
+            let iw = min(c.x2, self.x2[k]) - max(c.x1, self.x1[k]);
+            let ih = min(c.y2, self.y2[k]) - max(c.y1, self.y1[k]);
+            // An inverted box (x2 < x1) is mirrored as it is: area 0, as `clamped` defines.
+            let area =
+                max(self.x2[k] - self.x1[k], 0) as u64 * max(self.y2[k] - self.y1[k], 0) as u64;
+            over_threshold(iw, ih, c.area, area, thr)
+        };
+        let full = n - n % GROUP;
+        let mut j = 0;
+        while j < full {
+            if (j..j + GROUP).fold(false, |any, k| any | touch(k))
+                && (j..j + GROUP).any(|k| touch(k) && exceeds(k))
+            {
+                return true;
+            }
+            j += GROUP;
+        }
+        (full..n).any(|k| touch(k) && exceeds(k))
+    }
 }
 
 /// Length of the runs sorted by insertion before merging.
-const RUN: usize = 16;
+const RUN: usize = 32;
 /// Elements of the on-stack merge buffer (2.5 KiB of detections): a merge whose shorter run fits
 /// is a plain linear merge; longer ones are first split by rotation until the pieces fit.
 const MERGE_BUF: usize = 128;
