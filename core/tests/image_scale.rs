@@ -529,3 +529,10 @@ fn fill_paints_the_visible_pixels_only() {
         Nv12Mut { y: &mut y, y_stride: 4, uv: &mut uv, uv_stride: 4, width: 4, height: 8 };
     assert_eq!(bad.fill(0, 0, 0), Err(ImageError::PlaneTooShort));
 }
+
+/// The documented footprint, so a change that grows the scaler shows up here.
+#[test]
+fn scaler_footprint_is_as_documented() {
+    let size = std::mem::size_of::<CropScaler<1920>>();
+    assert!((170_000..190_000).contains(&size), "{size} bytes");
+}

@@ -5,19 +5,28 @@
 //!
 //! Separable and fixed-point, vertical pass first, one output row at a time:
 //!
-//! 1. **Vertical**: the one to a few source rows an output row needs are blended into a `u16` row
-//!    of the crop's width, in Q8 (value × 256): `p·(256 − w) + q·w` for bilinear — `u16` lanes the
-//!    compiler vectorises (8 or 16 per instruction) — or a Q16-weighted `u32` sum for the area
-//!    filter.
-//! 2. **Horizontal**: each output pixel is made from that row through a per-column table built
-//!    once per (crop width, output width) — a source index and a weight for bilinear, a Q8 span
-//!    and a reciprocal for the area filter (two prefix-sum lookups per pixel, whatever the ratio).
-//!    The exact ratios pitchcam meets most get vectorisable paths: 1:1 (copy) and 2:1 (pair
-//!    average).
+//! 1. **Vertical**: the one to a few source rows an output row needs are blended into a row of
+//!    the crop's width in Q7 (value × 128, at most 32640, so it fits `i16`): `(p·(256 − w) + q·w)
+//!    / 2` in `u16` lanes for bilinear, or a Q15-weighted `u32` sum for the area filter. Both
+//!    vectorise (8–16 lanes per instruction).
+//! 2. **Horizontal**: each output pixel is made from that row through per-column tables built
+//!    once per (crop width, output width, filter):
+//!    - bilinear: a scalar gather puts each output byte's two neighbours side by side (the only
+//!      data-dependent loads), then one flat multiply-add of `i16` pairs with the weight pairs
+//!      `(256 − w, w)` — `pmaddwd` on x86, `smlal` on ARM;
+//!    - area: prefix sums of the row, then per output pixel the integral between its two Q8
+//!      span ends (two lookups whatever the ratio) times a reciprocal;
+//!    - 1:1 and 2:1, the ratios a virtual camera meets most, are a copy and a pair mean.
 //!
 //! Only the rows and columns of the crop are read; every intermediate lives in the
 //! [`CropScaler`], so a frame allocates nothing. Rounding is to nearest, so a crop that equals
-//! the output size is copied bit-exactly and a 2:1 downscale is the exact rounded 2 × 2 mean.
+//! the output size is copied bit-exactly, a 2:1 downscale is the exact rounded 2 × 2 mean, and
+//! any other result is within one level of the exact filter (positions are quantised to
+//! 1/256 px).
+//!
+//! Cost on the 2-core x86 reference machine, 1920 × 1080 output from a 5700 × 1900 panorama not
+//! in cache (`cargo bench -p pitchcam-core --bench image`): 1:1 ≈ 0.1 ms, bilinear 1.3–2.8 ms
+//! (upscale to the widest 16:9 crop), area 7–12 ms; a naive per-pixel float bilinear ≈ 50 ms.
 //!
 //! Luma and the interleaved chroma plane are resampled as two images, chroma at half resolution
 //! with U and V kept together (one table serves both). Samples are centre-aligned in each plane
@@ -29,8 +38,11 @@
 //! Bilinear takes two taps per axis: exact for 1:1 and 2:1, good for upscaling and mild
 //! downscaling, but beyond 2:1 it skips source pixels and aliases (moiré on the pitch lines, shimmer
 //! on distant players). The area (box) filter averages every source pixel the output pixel covers,
-//! with fractional weights at the edges, and does not alias. [`Filter::Auto`], the default,
-//! chooses per axis: area when that axis shrinks by more than 2, bilinear otherwise.
+//! with fractional weights at the edges, and does not alias, at about four times the cost.
+//! [`Filter::Auto`], the default, chooses per axis: area when that axis shrinks by more than 2,
+//! bilinear otherwise. A 16:9 virtual camera on a 1900 px high panorama never shrinks by more
+//! than 1.76 (its widest crop is 3376 × 1900), so it always gets bilinear; area serves views such
+//! as the whole panorama into a 1920 px wide overview.
 //!
 //! # Limits
 //!
@@ -75,7 +87,17 @@ struct Tap {
     w: u16,
 }
 
-/// An area span in Q8 source pixels `[a, b)`, and `2^40 / (b − a)`.
+/// A bilinear tap of a horizontal table: index relative to its strip's first source pixel (the
+/// strip is at most `SCRATCH` wide, so 16 bits hold it) and the weight, packed in 4 bytes so the
+/// gather loop loads one table word per pixel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct HTap {
+    rel: u16,
+    w: u16,
+}
+
+/// An area span in Q8 source pixels `[a, b)` (relative to its strip in a horizontal table), and
+/// `2^40 / (b − a)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Span {
     a: u32,
@@ -176,9 +198,10 @@ fn vertical_rows(mode: Mode, j: u32, src: u32, dst: u32) -> Rows {
 
 /// Crops and scales NV12 images with tables and scratch for outputs up to `MAX_W` pixels wide.
 ///
-/// Create it once (it is large: ~70 bytes × `MAX_W` plus ~80 KB of scratch; box it or keep it in
-/// a long-lived struct) and call [`CropScaler::scale`] every frame. The per-column tables are
-/// rebuilt only when the crop width, output width or filter change.
+/// Create it once (it is large: 52 bytes × `MAX_W` plus 80 KB of scratch, 180 KB for 1920; box
+/// it or keep it in a long-lived struct) and call [`CropScaler::scale`] every frame. The
+/// per-column tables are rebuilt only when the crop width, output width or filter change (a few
+/// microseconds).
 #[derive(Clone, Debug)]
 pub struct CropScaler<const MAX_W: usize> {
     filter: Filter,
@@ -186,8 +209,14 @@ pub struct CropScaler<const MAX_W: usize> {
     key: Option<(u32, u32, Filter)>,
     luma: Option<HPlan>,
     chroma: Option<HPlan>,
-    y_taps: [Tap; MAX_W],
-    uv_taps: [Tap; MAX_W],
+    y_taps: [HTap; MAX_W],
+    uv_taps: [HTap; MAX_W],
+    /// Bilinear weights `(256 − w, w)` of each output *byte* (chroma: the pixel's pair twice),
+    /// so the blend is one flat multiply-add of i16 pairs (`pmaddwd` on x86, `smlal` on ARM).
+    y_wp: [[i16; 2]; MAX_W],
+    uv_wp: [[i16; 2]; MAX_W],
+    /// The two neighbours of each output byte, side by side, fetched by the gather.
+    pairs: [[i16; 2]; MAX_W],
     y_spans: [Span; MAX_W],
     uv_spans: [Span; MAX_W],
     tmp: [u16; SCRATCH + 4],
@@ -209,8 +238,11 @@ impl<const MAX_W: usize> CropScaler<MAX_W> {
             key: None,
             luma: None,
             chroma: None,
-            y_taps: [Tap { idx: 0, w: 0 }; MAX_W],
-            uv_taps: [Tap { idx: 0, w: 0 }; MAX_W],
+            y_taps: [HTap { rel: 0, w: 0 }; MAX_W],
+            uv_taps: [HTap { rel: 0, w: 0 }; MAX_W],
+            y_wp: [[0; 2]; MAX_W],
+            uv_wp: [[0; 2]; MAX_W],
+            pairs: [[0; 2]; MAX_W],
             y_spans: [Span { a: 0, b: 0, recip: 0 }; MAX_W],
             uv_spans: [Span { a: 0, b: 0, recip: 0 }; MAX_W],
             tmp: [0; SCRATCH + 4],
@@ -274,14 +306,18 @@ impl<const MAX_W: usize> CropScaler<MAX_W> {
         };
         let (cx, cy) = (crop.x as usize, crop.y as usize);
         let filter = self.filter;
-        let mut scratch =
-            Scratch { tmp: &mut self.tmp, acc: &mut self.acc, prefix: &mut self.prefix };
+        let mut scratch = Scratch {
+            tmp: &mut self.tmp,
+            acc: &mut self.acc,
+            prefix: &mut self.prefix,
+            pairs: &mut self.pairs,
+        };
         scale_plane::<1>(
             Plane { data: src.y, stride: src.y_stride, x: cx, y: cy, h: ch },
             PlaneMut { data: &mut *dst.y, stride: dst.y_stride, h: dst.height },
             axis_mode(filter, ch, dst.height),
             &luma,
-            Tables { taps: &self.y_taps, spans: &self.y_spans },
+            Tables { taps: &self.y_taps, wp: &self.y_wp, spans: &self.y_spans },
             &mut scratch,
         );
         scale_plane::<2>(
@@ -289,7 +325,7 @@ impl<const MAX_W: usize> CropScaler<MAX_W> {
             PlaneMut { data: &mut *dst.uv, stride: dst.uv_stride, h: dst.height / 2 },
             axis_mode(filter, ch / 2, dst.height / 2),
             &chroma,
-            Tables { taps: &self.uv_taps, spans: &self.uv_spans },
+            Tables { taps: &self.uv_taps, wp: &self.uv_wp, spans: &self.uv_spans },
             &mut scratch,
         );
         Ok(crop)
@@ -306,6 +342,13 @@ impl<const MAX_W: usize> CropScaler<MAX_W> {
         self.luma = Some(build::<1>(self.filter, cw, dw, &mut self.y_taps, &mut self.y_spans)?);
         self.chroma =
             Some(build::<2>(self.filter, cw / 2, dw / 2, &mut self.uv_taps, &mut self.uv_spans)?);
+        let pair = |t: &HTap| [256 - t.w as i16, t.w as i16];
+        for (b, t) in self.y_wp.iter_mut().zip(&self.y_taps[..dw as usize]) {
+            *b = pair(t);
+        }
+        for (b, t) in self.uv_wp.chunks_exact_mut(2).zip(&self.uv_taps[..dw as usize / 2]) {
+            b.fill(pair(t));
+        }
         self.key = Some(key);
         Ok(())
     }
@@ -316,7 +359,7 @@ fn build<const CH: usize>(
     filter: Filter,
     src: u32,
     dst: u32,
-    taps: &mut [Tap],
+    taps: &mut [HTap],
     spans: &mut [Span],
 ) -> Result<HPlan, ImageError> {
     let mode = axis_mode(filter, src, dst);
@@ -326,8 +369,10 @@ fn build<const CH: usize>(
     }
     match mode {
         Mode::Bilinear => {
+            // Absolute indices first (< MAX_DIM < 2^16); made strip-relative below.
             for (c, t) in taps[..n].iter_mut().enumerate() {
-                *t = bilinear_tap(c as u32, src, dst);
+                let Tap { idx, w } = bilinear_tap(c as u32, src, dst);
+                *t = HTap { rel: idx as u16, w };
             }
         }
         Mode::Area => {
@@ -344,7 +389,7 @@ fn build<const CH: usize>(
             Mode::Half => (2 * c, 2 * c + 1),
             Mode::Bilinear => {
                 let t = taps[c as usize];
-                (t.idx, t.idx + 1)
+                (t.rel as u32, t.rel as u32 + 1)
             }
             Mode::Area => {
                 let s = spans[c as usize];
@@ -378,6 +423,17 @@ fn build<const CH: usize>(
         plan.n_strips += 1;
         c0 = c1;
     }
+    for s in &plan.strips[..plan.n_strips] {
+        let cols = s.c0 as usize..s.c1 as usize;
+        match mode {
+            Mode::Bilinear => taps[cols].iter_mut().for_each(|t| t.rel -= s.s0 as u16),
+            Mode::Area => spans[cols].iter_mut().for_each(|p| {
+                p.a -= s.s0 * 256;
+                p.b -= s.s0 * 256;
+            }),
+            Mode::Copy | Mode::Half => {}
+        }
+    }
     Ok(plan)
 }
 
@@ -398,7 +454,8 @@ struct PlaneMut<'a> {
 }
 
 struct Tables<'a> {
-    taps: &'a [Tap],
+    taps: &'a [HTap],
+    wp: &'a [[i16; 2]],
     spans: &'a [Span],
 }
 
@@ -406,6 +463,7 @@ struct Scratch<'a> {
     tmp: &'a mut [u16],
     acc: &'a mut [u32],
     prefix: &'a mut [u32],
+    pairs: &'a mut [[i16; 2]],
 }
 
 fn scale_plane<const CH: usize>(
@@ -436,14 +494,18 @@ fn scale_plane<const CH: usize>(
             match plan.mode {
                 Mode::Copy => h_copy(&tmp[..n * CH], out),
                 Mode::Half => h_half::<CH>(&tmp[..n * CH], out),
-                Mode::Bilinear => h_bilinear::<CH>(tmp, out, &tables.taps[cols], s.s0),
-                Mode::Area => h_area::<CH>(tmp, n, out, &tables.spans[cols], s.s0, scratch.prefix),
+                Mode::Bilinear => {
+                    let bytes = s.c0 as usize * CH..s.c1 as usize * CH;
+                    let pairs = &mut scratch.pairs[..out.len()];
+                    h_bilinear::<CH>(tmp, out, &tables.taps[cols], &tables.wp[bytes], pairs)
+                }
+                Mode::Area => h_area::<CH>(tmp, n, out, &tables.spans[cols], scratch.prefix),
             }
         }
     }
 }
 
-/// Blends the source rows of one output row, bytes `[x0, x0 + n)` of each, into `tmp` (Q8).
+/// Blends the source rows of one output row, bytes `[x0, x0 + n)` of each, into `tmp` (Q7).
 fn vertical(
     src: &Plane<'_>,
     x0: usize,
@@ -458,32 +520,36 @@ fn vertical(
     match rows {
         Rows::One(y) => {
             for (t, &p) in tmp.iter_mut().zip(row(y)) {
-                *t = (p as u16) << 8;
+                *t = (p as u16) << 7;
             }
         }
         Rows::Two(y0, y1, w) => {
             let wa = 256 - w;
             for ((t, &p), &q) in tmp.iter_mut().zip(row(y0)).zip(row(y1)) {
-                *t = p as u16 * wa + q as u16 * w;
+                // Q8 sum (exact, < 2^16) halved to Q7, rounding: exact whenever the Q8 value
+                // is even, as it is for 1:1 and 2:1.
+                *t = (p as u16 * wa + q as u16 * w + 1) >> 1;
             }
         }
         Rows::Area(a, b) => {
             let acc = &mut acc[..n];
             let d = (b - a) as u64;
             let (r0, r1) = (a >> 8, (b - 1) >> 8);
-            // Q16 weights summing to exactly 65536: the sum of `p · w` stays below 2^24.
-            let mut left = 65536u32;
+            // Q15 weights summing to exactly 32768: u16 × u16 products (cheap to vectorise) and
+            // a sum below 2^23.
+            let mut left = 32768u32;
             for r in r0..=r1 {
                 let overlap = b.min((r + 1) * 256) - a.max(r * 256);
-                let w = if r == r1 { left } else { (overlap as u64 * 65536 / d) as u32 };
+                let w = if r == r1 { left } else { (overlap as u64 * 32768 / d) as u32 };
                 left -= w;
+                let w = w as u16;
                 if r == r0 {
                     for (s, &p) in acc.iter_mut().zip(row(r)) {
-                        *s = p as u32 * w;
+                        *s = p as u16 as u32 * w as u32;
                     }
                 } else {
                     for (s, &p) in acc.iter_mut().zip(row(r)) {
-                        *s += p as u32 * w;
+                        *s += p as u16 as u32 * w as u32;
                     }
                 }
             }
@@ -496,33 +562,52 @@ fn vertical(
 
 fn h_copy(tmp: &[u16], out: &mut [u8]) {
     for (o, &t) in out.iter_mut().zip(tmp) {
-        *o = ((t + 128) >> 8) as u8;
+        *o = ((t + 64) >> 7) as u8;
     }
 }
 
 fn h_half<const CH: usize>(tmp: &[u16], out: &mut [u8]) {
     if CH == 1 {
         for (o, p) in out.iter_mut().zip(tmp.chunks_exact(2)) {
-            *o = ((p[0] as u32 + p[1] as u32 + 256) >> 9) as u8;
+            *o = ((p[0] as u32 + p[1] as u32 + 128) >> 8) as u8;
         }
     } else {
         for (o, p) in out.chunks_exact_mut(CH).zip(tmp.chunks_exact(2 * CH)) {
             for k in 0..CH {
-                o[k] = ((p[k] as u32 + p[k + CH] as u32 + 256) >> 9) as u8;
+                o[k] = ((p[k] as u32 + p[k + CH] as u32 + 128) >> 8) as u8;
             }
         }
     }
 }
 
-fn h_bilinear<const CH: usize>(tmp: &[u16], out: &mut [u8], taps: &[Tap], base: u32) {
-    for (o, t) in out.chunks_exact_mut(CH).zip(taps) {
-        let i = (t.idx - base) as usize * CH;
-        let px = &tmp[i..i + 2 * CH];
-        let w = t.w as u32;
-        let wa = 256 - w;
-        for k in 0..CH {
-            o[k] = ((px[k] as u32 * wa + px[k + CH] as u32 * w + 32768) >> 16) as u8;
+/// Bilinear in two passes: a scalar gather of each output byte's two neighbours (the only
+/// data-dependent loads) into adjacent pairs, then a flat multiply-add of those pairs with the
+/// weight pairs, which the compiler vectorises.
+fn h_bilinear<const CH: usize>(
+    tmp: &[u16],
+    out: &mut [u8],
+    taps: &[HTap],
+    wp: &[[i16; 2]],
+    pairs: &mut [[i16; 2]],
+) {
+    // Q7 values are at most 32640: they fit i16.
+    if CH == 1 {
+        for (t, p) in taps.iter().zip(pairs.iter_mut()) {
+            let i = t.rel as usize;
+            let px = &tmp[i..i + 2];
+            *p = [px[0] as i16, px[1] as i16];
         }
+    } else {
+        for (t, p) in taps.iter().zip(pairs.chunks_exact_mut(2)) {
+            let i = t.rel as usize * 2;
+            let px = &tmp[i..i + 4];
+            p[0] = [px[0] as i16, px[2] as i16];
+            p[1] = [px[1] as i16, px[3] as i16];
+        }
+    }
+    for ((o, p), w) in out.iter_mut().zip(pairs.iter()).zip(wp) {
+        let v = p[0] as i32 * w[0] as i32 + p[1] as i32 * w[1] as i32;
+        *o = ((v + (1 << 14)) >> 15) as u8;
     }
 }
 
@@ -533,23 +618,28 @@ fn h_area<const CH: usize>(
     n: usize,
     out: &mut [u8],
     spans: &[Span],
-    base: u32,
     prefix: &mut [u32],
 ) {
     let prefix = &mut prefix[..(n + 1) * CH];
     prefix[..CH].fill(0);
-    for i in 0..n * CH {
-        prefix[i + CH] = prefix[i] + tmp[i] as u32;
-    }
-    let base = base * 256;
-    for (o, s) in out.chunks_exact_mut(CH).zip(spans) {
-        let (a, b) = (s.a - base, s.b - base);
-        let (ai, af) = ((a >> 8) as usize * CH, (a & 255) as u64);
-        let (bi, bf) = ((b >> 8) as usize * CH, (b & 255) as u64);
+    let mut run = [0u32; CH];
+    for (px, p) in tmp[..n * CH].chunks_exact(CH).zip(prefix[CH..].chunks_exact_mut(CH)) {
         for k in 0..CH {
-            let whole = (prefix[bi + k] - prefix[ai + k]) as u64 * 256;
-            let sum = whole + bf * tmp[bi + k] as u64 - af * tmp[ai + k] as u64;
-            o[k] = ((sum * s.recip + (1 << 47)) >> 48).min(255) as u8;
+            run[k] += px[k] as u32;
+        }
+        p.copy_from_slice(&run);
+    }
+    for (o, s) in out.chunks_exact_mut(CH).zip(spans) {
+        let (ai, af) = ((s.a >> 8) as usize * CH, s.a & 255);
+        let (bi, bf) = ((s.b >> 8) as usize * CH, s.b & 255);
+        let (pa, ta) = (&prefix[ai..ai + CH], &tmp[ai..ai + CH]);
+        let (pb, tb) = (&prefix[bi..bi + CH], &tmp[bi..bi + CH]);
+        for k in 0..CH {
+            // At most 65 px × 32640 × 256 < 2^32; `ta·af` is inside `(pb − pa) · 256`.
+            let sum = ((pb[k] - pa[k]) << 8) + bf * tb[k] as u32 - af * ta[k] as u32;
+            // The mean is `sum / d` in Q7; `recip <= 2^40 / d` and `sum <= 32640 · d`, so this
+            // is at most 255.
+            o[k] = ((sum as u64 * s.recip + (1 << 46)) >> 47) as u8;
         }
     }
 }
