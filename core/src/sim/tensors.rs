@@ -436,7 +436,7 @@ impl<const SLOTS: usize> TensorSynth<SLOTS> {
             add_false(o, &mut out, &mut objs, &mut n_obj);
         }
         if rng.chance(noise.false_ball_rate) {
-            let s = rng.range(0.28, 0.55);
+            let s = rng.range(0.32, 0.6);
             let o = if !people.is_empty() && rng.chance(0.6) {
                 // A sock or a head that looks like a ball for a frame.
                 let p = &people[rng.below(people.len() as u32) as usize];
@@ -551,12 +551,12 @@ fn emit(
 ) -> u32 {
     let [rx, ry, rw, rh] = td.region;
     let (rx0, ry0, rx1, ry1) = (rx as f32, ry as f32, (rx + rw) as f32, (ry + rh) as f32);
-    let (cx, cy) = ((o.x0 + o.x1) / 2.0, (o.y0 + o.y1) / 2.0);
-    if cx < rx0 || cx >= rx1 || cy < ry0 || cy >= ry1 {
+    // What the tile sees of the box: an object cut by the tile's edge is detected, truncated, in
+    // every tile that shows enough of it (as a real detector run per tile does).
+    let (x0, y0, x1, y1) = (o.x0.max(rx0), o.y0.max(ry0), o.x1.min(rx1), o.y1.min(ry1));
+    if x1 <= x0 || y1 <= y0 {
         return 0;
     }
-    // What the tile sees of the box.
-    let (x0, y0, x1, y1) = (o.x0.max(rx0), o.y0.max(ry0), o.x1.min(rx1), o.y1.min(ry1));
     let seen = (x1 - x0) * (y1 - y0) / ((o.x1 - o.x0) * (o.y1 - o.y0));
     if seen.is_nan() || seen < 0.35 {
         return 0;
@@ -603,13 +603,22 @@ fn emit(
             gx1: gx1 as u8 + 1,
             gy1: gy1 as u8 + 1,
         });
+        let dist = |gx: i32, gy: i32| {
+            let ex = ((gx as f32 + 0.5) * sf - ncx) / (0.5 * w + 0.5 * sf);
+            let ey = ((gy as f32 + 0.5) * sf - ncy) / (0.5 * h + 0.5 * sf);
+            ex * ex + ey * ey
+        };
+        // The best-placed anchor carries the object's score; the others fall off from it.
+        let mut dmin = f32::INFINITY;
         for gy in gy0..=gy1 {
             for gx in gx0..=gx1 {
-                let (ax, ay) = ((gx as f32 + 0.5) * sf, (gy as f32 + 0.5) * sf);
-                let ex = (ax - ncx) / (0.5 * w + 0.5 * sf);
-                let ey = (ay - ncy) / (0.5 * h + 0.5 * sf);
-                let dn = ex * ex + ey * ey;
-                let score = best * peak / (1.0 + 2.0 * dn) * rng.range(0.8, 1.05);
+                dmin = dmin.min(dist(gx, gy));
+            }
+        }
+        for gy in gy0..=gy1 {
+            for gx in gx0..=gx1 {
+                let dn = dist(gx, gy) - dmin;
+                let score = best * peak / (1.0 + 2.5 * dn) * rng.range(0.82, 1.04);
                 if score < 0.01 {
                     continue;
                 }
