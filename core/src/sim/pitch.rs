@@ -109,7 +109,7 @@ impl Pitch {
     /// touchline).
     #[inline]
     pub fn scale(&self, y: f32) -> f32 {
-        self.z_near / libm::fmaxf(self.z_near + WIDTH - y, 1.0)
+        self.z_near / (self.z_near + WIDTH - y).max(1.0)
     }
 
     /// Pixels per metre (horizontally, and for heights) at depth `y`.
@@ -140,7 +140,7 @@ impl Pitch {
     /// The scale of image row `v` (any real row below the horizon, which lies above the image).
     #[inline]
     pub fn row_scale(&self, v: f32) -> f32 {
-        libm::fmaxf((v - self.horizon) / self.span, 1e-3)
+        ((v - self.horizon) / self.span).max(1e-3)
     }
 
     /// Ground depth `y` seen at image row `v`.

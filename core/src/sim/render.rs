@@ -132,6 +132,8 @@ fn skin(id: u8) -> Yuv {
 /// Where a row's spans go: the luma row, or the chroma row seen at a luma row. Columns are luma
 /// columns; the sink clips to its window.
 trait Sink {
+    /// The columns `[x0, x1)` this sink writes; spans outside are ignored.
+    fn window(&self) -> (i32, i32);
     fn fill(&mut self, c0: i32, c1: i32, col: Yuv);
     /// Darkens luma (a shadow); chroma is left alone.
     fn darken(&mut self, c0: i32, c1: i32);
@@ -146,6 +148,9 @@ struct LumaRow<'a> {
 }
 
 impl Sink for LumaRow<'_> {
+    fn window(&self) -> (i32, i32) {
+        (self.x0, self.x1)
+    }
     #[inline]
     fn fill(&mut self, c0: i32, c1: i32, col: Yuv) {
         let (a, b) = (c0.max(self.x0), c1.min(self.x1));
@@ -196,6 +201,9 @@ impl ChromaRow<'_> {
 }
 
 impl Sink for ChromaRow<'_> {
+    fn window(&self) -> (i32, i32) {
+        (self.x0, self.x1)
+    }
     #[inline]
     fn fill(&mut self, c0: i32, c1: i32, col: Yuv) {
         let (i0, i1) = self.samples(c0, c1);
@@ -217,12 +225,27 @@ impl Sink for ChromaRow<'_> {
     }
 }
 
+/// `ceil(v)` as an integer, exact for every float (saturating; NaN gives 0), inlined: the row
+/// generator calls it for every span edge.
+#[inline]
+fn ceil_i(v: f32) -> i32 {
+    let t = v as i32;
+    if (t as f32) < v { t.saturating_add(1) } else { t }
+}
+
+/// `floor(v)` as an integer, exact for every float (saturating; NaN gives 0).
+#[inline]
+fn floor_i(v: f32) -> i32 {
+    let t = v as i32;
+    if (t as f32) > v { t.saturating_sub(1) } else { t }
+}
+
 /// Luma columns covered by the real interval `[a, b)` (pixel centres inside), at least one pixel
 /// when the interval is not empty, so thin far-away things never vanish.
 #[inline]
 fn cols(a: f32, b: f32) -> (i32, i32) {
-    let c0 = libm::ceilf(a - 0.5) as i32;
-    let c1 = libm::ceilf(b - 0.5) as i32;
+    let c0 = ceil_i(a - 0.5);
+    let c1 = ceil_i(b - 0.5);
     if b > a && c1 <= c0 { (c0, c0 + 1) } else { (c0, c1) }
 }
 
@@ -242,6 +265,9 @@ struct VLine {
     x: f32,
     y0: f32,
     y1: f32,
+    /// Rows that may touch the line `[r0, r1)`.
+    r0: i32,
+    r1: i32,
 }
 
 /// A circle line (or a filled disc when `inner` is 0), kept to `x ∈ [xmin, xmax]`.
@@ -253,6 +279,9 @@ struct Ring {
     disc: bool,
     xmin: f32,
     xmax: f32,
+    /// Rows that may touch the ring `[r0, r1)`.
+    r0: i32,
+    r1: i32,
 }
 
 /// A thick segment in image space (goal frames).
@@ -264,6 +293,9 @@ struct Seg {
     by: f32,
     half: f32,
     col: Yuv,
+    /// Rows that may touch the segment `[r0, r1)`.
+    r0: i32,
+    r1: i32,
 }
 
 impl Seg {
@@ -275,7 +307,7 @@ impl Seg {
         }
         let at = |y: f32| {
             let dy = self.by - self.ay;
-            if libm::fabsf(dy) < 1e-3 {
+            if dy.abs() < 1e-3 {
                 None
             } else {
                 let t = ((y - self.ay) / dy).clamp(0.0, 1.0);
@@ -310,6 +342,8 @@ struct Background {
     rings: [Ring; N_RINGS],
     segs: [Seg; N_SEGS],
     n_segs: usize,
+    /// The spare ball: centre column, centre row, radius, px.
+    spare: (f32, f32, f32),
 }
 
 impl Background {
@@ -319,12 +353,12 @@ impl Background {
         let hline = |y: f32, x0: f32, x1: f32| {
             let q = pitch.scale(y);
             let depth_px_per_m = pitch.row(y + 0.5) - pitch.row(y - 0.5);
-            let th = libm::fmaxf(0.06 * depth_px_per_m, 0.5 * q.min(1.0));
+            let th = (0.06 * depth_px_per_m).max(0.5 * q.min(1.0));
             let rc = pitch.row(y);
-            let mut r0 = libm::ceilf(rc - th - 0.5) as i32;
-            let mut r1 = libm::ceilf(rc + th - 0.5) as i32;
+            let mut r0 = ceil_i(rc - th - 0.5);
+            let mut r1 = ceil_i(rc + th - 0.5);
             if r1 <= r0 {
-                r0 = libm::floorf(rc) as i32;
+                r0 = floor_i(rc);
                 r1 = r0 + 1;
             }
             HLine { x0, x1, r0, r1 }
@@ -345,7 +379,13 @@ impl Background {
             hline(sy0, hl - SIX_DEPTH, hl),
             hline(sy1, hl - SIX_DEPTH, hl),
         ];
-        let vl = |x: f32, y0: f32, y1: f32| VLine { x, y0, y1 };
+        let vl = |x: f32, y0: f32, y1: f32| VLine {
+            x,
+            y0,
+            y1,
+            r0: floor_i(pitch.row(y0)) - 2,
+            r1: ceil_i(pitch.row(y1)) + 2,
+        };
         let vlines = [
             vl(0.0, 0.0, WIDTH),
             vl(-hl, 0.0, WIDTH),
@@ -365,6 +405,8 @@ impl Background {
             disc,
             xmin,
             xmax,
+            r0: floor_i(pitch.row(cy - r - 0.5)) - 2,
+            r1: ceil_i(pitch.row(cy + r + 0.5)) + 2,
         };
         let ps = hl - PENALTY_SPOT;
         let rings = [
@@ -380,7 +422,8 @@ impl Background {
             ring(hl, WIDTH, 1.0, false, -99.0, hl),
         ];
         // Goals: the net frame in grey, then posts and crossbar in white.
-        let mut segs = [Seg { ax: 0.0, ay: 0.0, bx: 0.0, by: 0.0, half: 0.0, col: NET }; N_SEGS];
+        let mut segs =
+            [Seg { ax: 0.0, ay: 0.0, bx: 0.0, by: 0.0, half: 0.0, col: NET, r0: 0, r1: 0 }; N_SEGS];
         let mut n = 0;
         for side in [-1.0f32, 1.0] {
             let gx = side * hl;
@@ -391,7 +434,10 @@ impl Background {
                 let (ax, ay) = pitch.to_px(p.0, p.1, p.2);
                 let (bx, by) = pitch.to_px(q.0, q.1, q.2);
                 let k = pitch.px_per_m((p.1 + q.1) / 2.0);
-                segs[n] = Seg { ax, ay, bx, by, half: libm::fmaxf(m * k, 0.6), col };
+                let half = (m * k).max(0.6);
+                let r0 = floor_i(ay.min(by) - half) - 2;
+                let r1 = ceil_i(ay.max(by) + half) + 2;
+                segs[n] = Seg { ax, ay, bx, by, half, col, r0, r1 };
                 n += 1;
             };
             let top = GOAL_HEIGHT;
@@ -420,26 +466,35 @@ impl Background {
             rings,
             segs,
             n_segs: n,
+            spare: {
+                let (u, v) = pitch.to_px(SPARE_BALL.0, SPARE_BALL.1, BALL_DIAMETER / 2.0);
+                (u, v, BALL_DIAMETER / 2.0 * pitch.px_per_m(SPARE_BALL.1))
+            },
         }
     }
 
-    /// Emits row `v` of the background into `sink`.
+    /// Emits row `v` of the background into `sink`, only the spans that meet its window. Which
+    /// pixel gets which colour never depends on the window, so any rectangle restores exactly.
     fn row<S: Sink>(&self, v: i32, sink: &mut S) {
         let vc = v as f32 + 0.5;
         let p = &self.pitch;
-        let (w, cx) = (self.w, p.center_column());
+        let cx = p.center_column();
+        let (x0, x1) = sink.window();
         if vc < self.boards_top {
-            sink.crowd(0, w, v as u32, self.crowd_block);
+            sink.crowd(x0, x1, v as u32, self.crowd_block);
             return;
         }
         if vc < self.boards_bottom {
             // Advertising boards: 8 m panels along the far side, all at the boards' depth.
             let k = self.boards_k;
-            let x_left = (0.0 - cx) / k;
-            let mut i = libm::floorf(x_left / 8.0) as i32;
+            let edge = |i: i32| ceil_i(cx + (i as f32 * 8.0) * k - 0.5);
+            let mut i = floor_i((x0 as f32 + 0.5 - cx) / k / 8.0);
+            while edge(i) > x0 {
+                i -= 1;
+            }
             loop {
-                let (a, b) = cols(cx + (i as f32 * 8.0) * k, cx + ((i + 1) as f32 * 8.0) * k);
-                if a >= w {
+                let (a, b) = (edge(i), edge(i + 1));
+                if a >= x1 {
                     break;
                 }
                 sink.fill(a, b, BOARDS[(i.rem_euclid(4)) as usize]);
@@ -451,24 +506,24 @@ impl Background {
         let kq = p.k_near() * q;
         let y = p.row_depth(vc);
         // Mowing stripes: band i covers columns [b_i, b_{i+1}).
-        let bound = |i: i32| cols(cx + (-HALF_LENGTH + i as f32 * self.stripe) * kq, 1e9).0;
-        let mut i = libm::floorf(((-cx) / kq + HALF_LENGTH) / self.stripe) as i32;
-        while bound(i) > 0 {
+        let bound = |i: i32| ceil_i(cx + (-HALF_LENGTH + i as f32 * self.stripe) * kq - 0.5);
+        let mut i = floor_i(((x0 as f32 + 0.5 - cx) / kq + HALF_LENGTH) / self.stripe);
+        while bound(i) > x0 {
             i -= 1;
         }
-        while bound(i + 1) <= 0 {
+        while bound(i + 1) <= x0 {
             i += 1;
         }
         loop {
             let (a, b) = (bound(i), bound(i + 1));
-            if a >= w {
+            if a >= x1 {
                 break;
             }
             sink.fill(a, b, if i.rem_euclid(2) == 0 { GRASS_A } else { GRASS_B });
             i += 1;
         }
         // Lines.
-        let hw_m = libm::fmaxf(0.06, 0.6 / kq);
+        let hw_m = (0.6 / kq).max(0.06);
         for l in &self.hlines {
             if v >= l.r0 && v < l.r1 {
                 let (a, b) = cols(cx + l.x0 * kq - hw_m * kq, cx + l.x1 * kq + hw_m * kq);
@@ -477,10 +532,10 @@ impl Background {
         }
         let ya = p.row_depth(vc - 0.5);
         let yb = p.row_depth(vc + 0.5);
-        let ka = p.k_near() * p.row_scale(vc - 0.5);
-        let kb = p.k_near() * p.row_scale(vc + 0.5);
         for l in &self.vlines {
-            if yb >= l.y0 && ya <= l.y1 {
+            if v >= l.r0 && v < l.r1 && yb >= l.y0 && ya <= l.y1 {
+                let ka = p.k_near() * p.row_scale(vc - 0.5);
+                let kb = p.k_near() * p.row_scale(vc + 0.5);
                 let (ua, ub) = (cx + l.x * ka, cx + l.x * kb);
                 let hw = hw_m * kq;
                 let (a, b) = cols(ua.min(ub) - hw, ua.max(ub) + hw);
@@ -488,15 +543,15 @@ impl Background {
             }
         }
         for r in &self.rings {
+            if v < r.r0 || v >= r.r1 {
+                continue;
+            }
             let ri = if r.disc { 0.0 } else { r.r - hw_m };
-            let ro = if r.disc { libm::fmaxf(r.r, 0.7 / kq) } else { r.r + hw_m };
+            let ro = if r.disc { r.r.max(0.7 / kq) } else { r.r + hw_m };
             // Rows cover depths [ya, yb]: the nearest and farthest offsets from the centre.
-            let dmin = if r.cy >= ya && r.cy <= yb {
-                0.0
-            } else {
-                libm::fminf(libm::fabsf(ya - r.cy), libm::fabsf(yb - r.cy))
-            };
-            let dmax = libm::fmaxf(libm::fabsf(ya - r.cy), libm::fabsf(yb - r.cy));
+            let (da, db) = ((ya - r.cy).abs(), (yb - r.cy).abs());
+            let dmin = if r.cy >= ya && r.cy <= yb { 0.0 } else { da.min(db) };
+            let dmax = da.max(db);
             if dmin > ro {
                 continue;
             }
@@ -506,26 +561,28 @@ impl Background {
             if !r.disc && r.r < 2.0 && !(-0.1..=WIDTH + 0.1).contains(&y) {
                 continue;
             }
-            for (x0, x1) in [(r.cx - xo, r.cx - xi), (r.cx + xi, r.cx + xo)] {
-                let (x0, x1) = (x0.max(r.xmin), x1.min(r.xmax));
-                if x1 > x0 {
-                    let (a, b) = cols(cx + x0 * kq, cx + x1 * kq);
+            for (xa, xb) in [(r.cx - xo, r.cx - xi), (r.cx + xi, r.cx + xo)] {
+                let (xa, xb) = (xa.max(r.xmin), xb.min(r.xmax));
+                if xb > xa {
+                    let (a, b) = cols(cx + xa * kq, cx + xb * kq);
                     sink.fill(a, b, LINE);
                 }
             }
         }
         // The spare ball behind the left goal.
-        let (su, sv) = p.to_px(SPARE_BALL.0, SPARE_BALL.1, BALL_DIAMETER / 2.0);
-        let sr = BALL_DIAMETER / 2.0 * p.px_per_m(SPARE_BALL.1);
+        let (su, sv, sr) = self.spare;
         let dy = vc - sv;
-        if libm::fabsf(dy) < sr {
+        if dy.abs() < sr {
             let hx = libm::sqrtf(sr * sr - dy * dy);
             let (a, b) = cols(su - hx, su + hx);
             sink.fill(a, b, if dy < 0.0 { BALL_TOP } else { BALL_BOTTOM });
         }
         // Goal frames (in front of everything else on the ground).
         for s in &self.segs[..self.n_segs] {
-            if let Some((a, b)) = s.span(vc) {
+            if v >= s.r0
+                && v < s.r1
+                && let Some((a, b)) = s.span(vc)
+            {
                 let (a, b) = cols(a, b);
                 sink.fill(a, b, s.col);
             }
