@@ -18,7 +18,7 @@ use pitchcam_core::sim::render::Renderer;
 use pitchcam_core::sim::tensors::TensorSynth;
 use pitchcam_core::sim::world::Match;
 
-const GOLDEN: u64 = 0xc2d4_28f4_2b49_b3de;
+const GOLDEN: u64 = 0x8a01_47ac_1d98_3bfd;
 
 fn fnv(h: &mut u64, bytes: &[u8]) {
     for &b in bytes {

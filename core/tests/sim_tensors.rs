@@ -419,3 +419,26 @@ fn a_person_on_a_tile_seam_is_seen_cut_in_both_tiles() {
     }
     assert!(seams > 20, "only {seams} seam crossings seen");
 }
+
+#[test]
+fn malformed_truth_never_panics_and_keeps_the_tensors_finite() {
+    let c = cfg(1, 960, 320);
+    let mut t = truths(&c, 1)[0];
+    let mut s = TensorSynth::<1>::new(&c).unwrap();
+    let mut block = vec![0f32; s.block_len()];
+    t.n_people = 250;
+    t.people[0].bbox = [f32::NAN, 1.0, 5.0, f32::INFINITY];
+    t.people[1].bbox = [-1e9, -1e9, 1e9, 1e9];
+    t.people[2].bbox = [900.0, 300.0, 2000.0, 400.0];
+    t.people[3].bbox = [10.0, 10.0, 10.0, 10.0];
+    t.ball.pos = [f32::NAN, 3.0];
+    t.ball.radius = 1e30;
+    t.ball.speed = f32::INFINITY;
+    s.write(0, &t, &mut block).unwrap();
+    assert!(block.iter().all(|v| v.is_finite()));
+    t.ball.pos = [400.0, 100.0];
+    t.ball.radius = f32::NAN;
+    t.ball.blur = [f32::NAN, 1e20];
+    s.write(0, &t, &mut block).unwrap();
+    assert!(block.iter().all(|v| v.is_finite()));
+}

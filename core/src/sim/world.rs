@@ -53,6 +53,10 @@ pub const MAX_ACCEL: f32 = 5.0;
 pub const MAX_SPEED: f32 = 8.2;
 /// Air drag of the ball in flight, 1/m (horizontal speed decays as `k v²`).
 const AIR_DRAG: f32 = 0.008;
+/// The area people stay in (boards and the image bottom), m.
+const PERSON_MAX_X: f32 = 56.0;
+const PERSON_MIN_Y: f32 = -3.6;
+const PERSON_MAX_Y: f32 = 70.5;
 /// Longest a restart may wait for its taker before it is forced, s.
 const RESTART_WATCHDOG: f32 = 20.0;
 
@@ -749,11 +753,26 @@ impl Match {
         for a in &mut self.agents {
             let to = a.target - a.pos;
             let d = to.len();
-            let want = libm::fminf(a.speed, d * 1.8);
+            // Arrive: never faster than what can still brake to a stop at the target.
+            let brake = libm::sqrtf(2.0 * 0.8 * MAX_ACCEL * d);
+            let want = a.speed.min(d * 1.8).min(brake);
             let desired = to.norm() * want;
             let dv = (desired - a.vel).clamp_len(MAX_ACCEL * dt);
             a.vel = (a.vel + dv).clamp_len(a.max_speed);
             a.pos += a.vel * dt;
+            // The boards: nobody leaves the area the panorama shows.
+            let (px, py) = (
+                a.pos.x.clamp(-PERSON_MAX_X, PERSON_MAX_X),
+                a.pos.y.clamp(PERSON_MIN_Y, PERSON_MAX_Y),
+            );
+            if px != a.pos.x {
+                a.pos.x = px;
+                a.vel.x = 0.0;
+            }
+            if py != a.pos.y {
+                a.pos.y = py;
+                a.vel.y = 0.0;
+            }
             let s = a.vel.len();
             a.stride += s * dt / 1.9;
             a.stride -= libm::floorf(a.stride);
@@ -886,7 +905,7 @@ impl Match {
         }
         let central = libm::fabsf(a.pos.y - MID_Y) < 22.0;
         if f > 30.0 && d_goal < 32.0 && central {
-            let p = ((32.0 - d_goal) / 22.0).clamp(0.1, 0.85);
+            let p = ((30.0 - d_goal) / 24.0).clamp(0.08, 0.7);
             if self.rng.chance(p) {
                 self.shoot(c);
                 return;
@@ -1090,7 +1109,7 @@ impl Match {
         let a = self.agents[c];
         let team = a.team;
         let gx = dir(team) * HALF_LENGTH;
-        let aim = V2::new(gx, MID_Y + (self.rng.gauss() * 2.3).clamp(-5.0, 5.0));
+        let aim = V2::new(gx, MID_Y + (self.rng.gauss() * 3.2).clamp(-7.0, 7.0));
         let aim_z =
             if self.rng.chance(0.12) { self.rng.range(2.5, 3.5) } else { self.rng.range(0.0, 2.2) };
         let speed = self.rng.range(17.0, 29.0);
@@ -1724,7 +1743,7 @@ impl Match {
                 let v = b.vel.norm();
                 let rel = a.pos - b.pos;
                 let miss = libm::fabsf(rel.x * v.y - rel.y * v.x);
-                let p = (1.1 - 0.25 * miss - 0.015 * (speed - 12.0)).clamp(0.25, 0.95);
+                let p = (1.15 - 0.22 * miss - 0.012 * (speed - 12.0)).clamp(0.3, 0.96);
                 if !self.rng.chance(p) {
                     self.agents[i].cooldown = 1.0;
                     return;
