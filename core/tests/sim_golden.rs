@@ -18,7 +18,7 @@ use pitchcam_core::sim::render::Renderer;
 use pitchcam_core::sim::tensors::TensorSynth;
 use pitchcam_core::sim::world::Match;
 
-const GOLDEN: u64 = 0x8a01_47ac_1d98_3bfd;
+const GOLDEN: u64 = 0x8cdb_5d3f_8817_56ec;
 
 fn fnv(h: &mut u64, bytes: &[u8]) {
     for &b in bytes {

@@ -221,6 +221,8 @@ fn ball_stats(c: &SimConfig, frames: usize, step: usize) -> BallStats {
     let mut blocks: Vec<Vec<f32>> = (0..3).map(|_| vec![0f32; s.block_len()]).collect();
     let p = pitch::Pitch::new(c.size);
     let (su, sv) = p.to_px(pitch::SPARE_BALL.0, pitch::SPARE_BALL.1, pitch::BALL_DIAMETER / 2.0);
+    // Where a detection of a known object may land: its jitter is in network px.
+    let ftol = (3.0 * s.tiles()[0].mapping.scale_x).max(4.0);
     let mut st = BallStats {
         frames: 0,
         found: 0,
@@ -236,7 +238,7 @@ fn ball_stats(c: &SimConfig, frames: usize, step: usize) -> BallStats {
         let out = s.write(i % 3, truth, block).unwrap();
         let balls: Vec<Det> = decode(&out, block).into_iter().filter(|d| d.class == 0).collect();
         let b = &truth.ball;
-        let tol = 3.0 * b.radius + b.blur[0].abs().max(b.blur[1].abs()) + 2.0;
+        let tol = (3.0 * b.radius + b.blur[0].abs().max(b.blur[1].abs()) + 2.0).max(ftol);
         let near = |d: &Det, x: f32, y: f32, tol: f32| {
             (d.cx() - x).abs() < tol && (d.cy() - y).abs() < tol
         };
@@ -247,7 +249,7 @@ fn ball_stats(c: &SimConfig, frames: usize, step: usize) -> BallStats {
                 st.errs.push(((d.cx() - b.pos[0]).powi(2) + (d.cy() - b.pos[1]).powi(2)).sqrt());
             }
         }
-        st.spare += balls.iter().any(|d| near(d, su, sv, 4.0)) as usize;
+        st.spare += balls.iter().any(|d| near(d, su, sv, ftol)) as usize;
         let false_balls: Vec<[f32; 2]> = out
             .false_balls()
             .iter()
@@ -257,13 +259,13 @@ fn ball_stats(c: &SimConfig, frames: usize, step: usize) -> BallStats {
         st.reported_false += !false_balls.is_empty() as usize;
         st.reported_false_total += false_balls.len();
         st.decoded_false +=
-            false_balls.iter().filter(|f| balls.iter().any(|d| near(d, f[0], f[1], 4.0))).count();
+            false_balls.iter().filter(|f| balls.iter().any(|d| near(d, f[0], f[1], ftol))).count();
         st.unexplained += balls
             .iter()
             .filter(|d| {
                 !near(d, b.pos[0], b.pos[1], tol)
-                    && !near(d, su, sv, 4.0)
-                    && !false_balls.iter().any(|f| near(d, f[0], f[1], 4.0))
+                    && !near(d, su, sv, ftol)
+                    && !false_balls.iter().any(|f| near(d, f[0], f[1], ftol))
             })
             .count();
     }
@@ -274,7 +276,7 @@ fn ball_stats(c: &SimConfig, frames: usize, step: usize) -> BallStats {
 #[test]
 fn the_ball_is_found_where_the_truth_is() {
     for (c, frames, step, scale) in
-        [(cfg(5, 1140, 380), 6000, 1, 380.0 / 640.0), (cfg(6, 5700, 1900), 900, 3, 1900.0 / 640.0)]
+        [(cfg(5, 1140, 380), 6000, 1, 380.0 / 640.0), (cfg(6, 5700, 1900), 1800, 3, 1900.0 / 640.0)]
     {
         let st = ball_stats(&c, frames, step);
         let rate = st.found as f32 / st.frames as f32;
@@ -292,6 +294,18 @@ fn the_ball_is_found_where_the_truth_is() {
         assert!(p95 < 4.0 * scale + 1.0, "p95 error {p95}");
         assert_eq!(st.unexplained, 0, "ball detections nobody put there");
     }
+}
+
+#[test]
+fn letterboxing_the_whole_panorama_loses_the_ball() {
+    // One 640×640 input for 5700×1900: the ball shrinks to 1–2 network px.
+    let mut c = cfg(6, 5700, 1900);
+    c.tiles = false;
+    let st = ball_stats(&c, 1800, 3);
+    let rate = st.found as f32 / st.frames as f32;
+    println!("letterboxed: ball found on {:.1} % of {} frames", 100.0 * rate, st.frames);
+    assert!(rate < 0.5, "letterboxed detection rate {rate}");
+    assert_eq!(st.unexplained, 0);
 }
 
 #[test]
@@ -377,7 +391,7 @@ fn best_in(cands: &[Det], tile: usize, g: &Det) -> Option<Det> {
     cands
         .iter()
         .filter(|d| d.tile == tile && d.class != 0 && iou(d, g) > 0.3)
-        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .max_by(|a, b| iou(a, g).total_cmp(&iou(b, g)))
         .copied()
 }
 

@@ -368,9 +368,12 @@ impl<const SLOTS: usize> TensorSynth<SLOTS> {
             let d_net = 2.0 * b.radius / scale;
             let fast = ((b.speed - 12.0) / 20.0).clamp(0.0, 1.0);
             let high = (b.z / 10.0).clamp(0.0, 1.0);
-            let tiny = ((4.0 - d_net) / 3.0).clamp(0.0, 1.0);
+            // Small in the network input: 3 px and up is easy, 2 px hard, 1 px nearly hopeless.
+            let tiny = ((3.2 - d_net) / 2.2).clamp(0.0, 1.0);
+            let tinier = ((2.0 - d_net) / 1.5).clamp(0.0, 1.0);
             let p_miss = if b.visible {
-                (noise.ball_miss_rate + 0.25 * fast + 0.15 * high + 0.6 * tiny).min(1.0)
+                (noise.ball_miss_rate + 0.25 * fast + 0.15 * high + 0.45 * tiny + 0.5 * tinier)
+                    .min(1.0)
             } else {
                 0.85f32.max(noise.ball_miss_rate)
             };

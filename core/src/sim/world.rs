@@ -1122,6 +1122,8 @@ impl Match {
         let mut vz = (aim_z + 0.5 * G * t * t) / t;
         let zmax = self.pitch.max_height_in_frame(from.y, 0.03);
         vz = vz.min(libm::sqrtf(2.0 * G * zmax));
+        // Nobody kicks harder than ~33 m/s.
+        vz = vz.min(libm::sqrtf((33.0 * 33.0 - speed * speed).max(0.0)));
         self.strike(c, KickKind::Shot);
         self.ball.vel = heading * speed;
         self.ball.vz = vz;
@@ -1578,7 +1580,9 @@ impl Match {
                     (a.pos + a.facing * (0.45 + 0.35 * k), 0.0)
                 };
                 let old = self.ball.pos;
-                self.ball.pos = old + (want - old) * self.follow + a.vel * dt;
+                // Gathering the ball in: at most 12 m/s relative to the player.
+                let pull = ((want - old) * self.follow).clamp_len(12.0 * dt);
+                self.ball.pos = old + pull + a.vel * dt;
                 self.ball.vel = (self.ball.pos - old) * (1.0 / dt);
                 if want_z > 0.0 {
                     self.ball.z += (want_z - self.ball.z) * self.follow;
