@@ -12,7 +12,8 @@ use pitchcam_core::image::Nv12Mut;
 use pitchcam_core::sim::SimConfig;
 use pitchcam_core::sim::render::Renderer;
 use pitchcam_core::sim::tensors::TensorSynth;
-use pitchcam_core::sim::world::{Match, Truth};
+use pitchcam_core::sim::truth::Truth;
+use pitchcam_core::sim::world::Match;
 
 /// Buffers in the bench's pool: enough that each buffer is cold in cache when it comes round,
 /// as with the engine's ~216.

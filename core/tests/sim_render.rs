@@ -3,7 +3,8 @@
 use pitchcam_core::geom::Size;
 use pitchcam_core::image::Nv12Mut;
 use pitchcam_core::sim::render::{RenderError, Renderer};
-use pitchcam_core::sim::world::{Match, Truth};
+use pitchcam_core::sim::truth::Truth;
+use pitchcam_core::sim::world::Match;
 use pitchcam_core::sim::{SimConfig, SimError};
 
 /// An NV12 buffer with padded strides (as GStreamer pools have) and a sentinel in the padding.

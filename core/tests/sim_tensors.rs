@@ -7,7 +7,8 @@ use pitchcam_core::geom::Size;
 use pitchcam_core::sim::tensors::{
     ANCHORS, ROWS, SynthError, TENSOR_LEN, TensorFrame, TensorSynth,
 };
-use pitchcam_core::sim::world::{Match, Truth};
+use pitchcam_core::sim::truth::Truth;
+use pitchcam_core::sim::world::Match;
 use pitchcam_core::sim::{SimConfig, SimError, pitch};
 
 fn cfg(seed: u64, w: u32, h: u32) -> SimConfig {

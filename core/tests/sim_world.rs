@@ -1,6 +1,7 @@
 //! The match model: determinism, physical plausibility over 20 minutes of play, event counts.
 use pitchcam_core::geom::Size;
-use pitchcam_core::sim::world::{Event, KickKind, MAX_ACCEL, MAX_SPEED, Match, Phase, Team, Truth};
+use pitchcam_core::sim::truth::{Event, KickKind, Phase, Team, Truth};
+use pitchcam_core::sim::world::{MAX_ACCEL, MAX_SPEED, Match};
 use pitchcam_core::sim::{SimConfig, SimError};
 
 fn cfg(seed: u64, w: u32, h: u32) -> SimConfig {

@@ -5,7 +5,7 @@
 //! into NV12 frame buffers ([`render::Renderer`]) and "detected" by a model of a YOLO11 head
 //! ([`tensors::TensorSynth`]) whose raw output tensors have the layout, the overlapping candidates,
 //! the jitter, the misses and the false positives of the real thing. The ground truth of every frame
-//! ([`world::Truth`]) is what the tracker and the virtual camera are evaluated against.
+//! ([`truth::Truth`]) is what the tracker and the virtual camera are evaluated against.
 //!
 //! Everything is deterministic for a seed and bit-identical across x86_64 and aarch64: the only
 //! floating-point operations are IEEE basic arithmetic (Rust never fuses a multiply and an add into
@@ -41,6 +41,7 @@ pub mod pitch;
 pub mod render;
 pub mod rng;
 pub mod tensors;
+pub mod truth;
 pub mod world;
 
 use crate::geom::Size;

@@ -19,7 +19,7 @@ use super::pitch::{
     SIX_HALF_WIDTH, SPARE_BALL, WIDTH,
 };
 use super::rng::hash2;
-use super::world::{PersonTruth, Team, Truth};
+use super::truth::{MAX_PEOPLE, PersonTruth, Team, Truth};
 use super::{MAX_SIZE, MIN_SIZE, SimError};
 use crate::detect::Class;
 use crate::geom::Size;
@@ -687,7 +687,7 @@ impl<const SLOTS: usize> Renderer<SLOTS> {
             st.painted = true;
         }
         // Far to near, so nearer things cover farther ones.
-        let mut order = [(0f32, Obj::Ball); super::world::MAX_PEOPLE + 1];
+        let mut order = [(0f32, Obj::Ball); MAX_PEOPLE + 1];
         let mut n = 0;
         for (i, p) in truth.people().iter().enumerate() {
             order[n] = (p.bbox[3], Obj::Person(i as u8));

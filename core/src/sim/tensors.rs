@@ -25,7 +25,7 @@
 
 use super::pitch::{BALL_DIAMETER, SPARE_BALL};
 use super::rng::{Rng, hash2, hash3, mix64, unit};
-use super::world::{MAX_PEOPLE, Truth};
+use super::truth::{MAX_PEOPLE, Truth};
 use super::{MAX_TILES, SimConfig, SimError};
 use crate::detect::{Class, Mapping, Tensor, TensorError, TensorLayout};
 use crate::geom::Size;
