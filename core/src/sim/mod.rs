@@ -13,28 +13,27 @@
 //! implementations of `sqrt`, `sin`, `cos`, `atan2`, `floor`. Keep it so: a `mul_add`, a
 //! platform intrinsic or a `std` float function would make the two targets diverge within frames.
 //!
-//! One frame on the engine's sim thread:
+//! One frame on the engine's sim thread, with the bundle [`Sim`] (or drive [`world::Match`],
+//! [`render::Renderer`] and [`tensors::TensorSynth`] yourself):
 //!
 //! ```
-//! use pitchcam_core::image::Nv12Mut;
-//! use pitchcam_core::sim::{SimConfig, render::Renderer, tensors::TensorSynth, world::Match};
 //! use pitchcam_core::geom::Size;
+//! use pitchcam_core::image::Nv12Mut;
+//! use pitchcam_core::sim::{Sim, SimConfig};
 //!
 //! let cfg = SimConfig { size: Size { w: 960, h: 320 }, ..SimConfig::default() };
-//! let mut game = Match::new(&cfg).unwrap();
-//! let mut renderer = Renderer::<4>::new(cfg.size).unwrap();
-//! let mut synth = TensorSynth::<4>::new(&cfg).unwrap();
+//! // One slot per pool buffer (the engine's pool holds ~216); ~1.3 KB of state per slot.
+//! let mut sim = Box::new(Sim::<4>::new(&cfg).unwrap());
 //! let (mut y, mut uv) = (vec![0u8; 960 * 320], vec![0u8; 960 * 160]);
-//! let mut block = vec![0f32; synth.block_len()];
+//! let mut block = vec![0f32; sim.block_len()]; // the tensors travel with the frame
 //!
-//! let truth = *game.step();
-//! let slot = 0; // which pool buffer this is: the renderer restores only what it drew there last
+//! let slot = 0; // which pool buffer this is: only what was drawn there last time is repainted
 //! let mut frame = Nv12Mut::new(&mut y, 960, &mut uv, 960, 960, 320).unwrap();
-//! renderer.render(slot, &truth, &mut frame).unwrap();
-//! let out = synth.write(slot, &truth, &mut block).unwrap();
-//! assert_eq!(out.tiles().len(), 3);
-//! let tensor = out.tensor(0, &block).unwrap(); // a validated `detect::Tensor` view
-//! assert_eq!(tensor.rows(), 9);
+//! let (truth, tensors) = sim.frame(slot, &mut frame, &mut block).unwrap();
+//! assert_eq!(truth.frame, 0);
+//! assert_eq!(tensors.tiles().len(), 3);
+//! let t0 = tensors.tensor(0, &block).unwrap(); // a validated `detect::Tensor` view
+//! assert_eq!((t0.rows(), t0.anchors()), (9, 8400));
 //! ```
 
 pub mod pitch;
@@ -45,6 +44,11 @@ pub mod truth;
 pub mod world;
 
 use crate::geom::Size;
+use crate::image::Nv12Mut;
+use render::{RenderError, Renderer};
+use tensors::{SynthError, TensorFrame, TensorSynth};
+use truth::Truth;
+use world::Match;
 
 /// Smallest panorama the simulator accepts (width, height).
 pub const MIN_SIZE: Size = Size { w: 128, h: 64 };
@@ -213,5 +217,91 @@ impl SimConfig {
             return Err(SimError::BadNoise("background_hits"));
         }
         Ok(())
+    }
+}
+
+/// Why [`Sim::frame`] did nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// The frame buffer or slot was refused.
+    Render(RenderError),
+    /// The tensor block or slot was refused.
+    Tensors(SynthError),
+}
+
+impl core::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FrameError::Render(e) => write!(f, "{e}"),
+            FrameError::Tensors(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The whole synthetic source for a pool of `SLOTS` frame buffers: the match, its renderer and its
+/// detector. ~1.3 KB per slot plus ~3 KB; box it.
+#[derive(Clone, Debug)]
+pub struct Sim<const SLOTS: usize> {
+    game: Match,
+    renderer: Renderer<SLOTS>,
+    synth: TensorSynth<SLOTS>,
+}
+
+impl<const SLOTS: usize> Sim<SLOTS> {
+    /// A match at kick-off for `cfg`.
+    pub fn new(cfg: &SimConfig) -> Result<Self, SimError> {
+        Ok(Sim {
+            game: Match::new(cfg)?,
+            renderer: Renderer::new(cfg.size)?,
+            synth: TensorSynth::new(cfg)?,
+        })
+    }
+
+    /// Floats the tensor block of one frame holds.
+    pub fn block_len(&self) -> usize {
+        self.synth.block_len()
+    }
+
+    /// The match (statistics, perspective, the last truth).
+    pub fn game(&self) -> &Match {
+        &self.game
+    }
+
+    /// The detector's tile layout.
+    pub fn tiles(&self) -> &[tensors::TileDesc] {
+        self.synth.tiles()
+    }
+
+    /// Forgets what pool slot `slot` holds (its buffer was replaced or written by someone else).
+    pub fn invalidate(&mut self, slot: usize) -> Result<(), FrameError> {
+        self.renderer.invalidate(slot).map_err(FrameError::Render)?;
+        self.synth.invalidate(slot).map_err(FrameError::Tensors)
+    }
+
+    /// Produces the next frame into pool slot `slot`: advances the match, draws it into `frame`
+    /// and writes its detector tensors into `block`. Every argument is checked first: on an error
+    /// nothing was advanced or written.
+    pub fn frame(
+        &mut self,
+        slot: usize,
+        frame: &mut Nv12Mut<'_>,
+        block: &mut [f32],
+    ) -> Result<(Truth, TensorFrame), FrameError> {
+        if slot >= SLOTS {
+            return Err(FrameError::Render(RenderError::BadSlot { slot, slots: SLOTS }));
+        }
+        let got = Size { w: frame.width, h: frame.height };
+        if got != self.renderer.size() {
+            let expected = self.renderer.size();
+            return Err(FrameError::Render(RenderError::SizeMismatch { expected, got }));
+        }
+        if block.len() != self.synth.block_len() {
+            let expected = self.synth.block_len();
+            return Err(FrameError::Tensors(SynthError::BlockSize { expected, got: block.len() }));
+        }
+        let truth = *self.game.step();
+        self.renderer.render(slot, &truth, frame).map_err(FrameError::Render)?;
+        let out = self.synth.write(slot, &truth, block).map_err(FrameError::Tensors)?;
+        Ok((truth, out))
     }
 }

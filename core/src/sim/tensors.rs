@@ -129,8 +129,6 @@ pub enum SynthError {
         /// Floats given.
         got: usize,
     },
-    /// The configuration was refused.
-    Config(SimError),
 }
 
 impl core::fmt::Display for SynthError {
@@ -142,7 +140,6 @@ impl core::fmt::Display for SynthError {
             SynthError::BlockSize { expected, got } => {
                 write!(f, "tensor block holds {got} floats, {expected} needed")
             }
-            SynthError::Config(e) => write!(f, "tensor synthesis: {e}"),
         }
     }
 }
@@ -206,8 +203,8 @@ struct Obj {
 
 impl<const SLOTS: usize> TensorSynth<SLOTS> {
     /// A synthesiser for `cfg` (validated).
-    pub fn new(cfg: &SimConfig) -> Result<Self, SynthError> {
-        cfg.validate().map_err(SynthError::Config)?;
+    pub fn new(cfg: &SimConfig) -> Result<Self, SimError> {
+        cfg.validate()?;
         let Size { w, h } = cfg.size;
         let blank = TileDesc {
             rows: ROWS as u32,

@@ -45,8 +45,6 @@ pub enum RenderError {
         /// The frame's size.
         got: Size,
     },
-    /// The renderer was asked for an unusable size.
-    Config(SimError),
 }
 
 impl core::fmt::Display for RenderError {
@@ -60,7 +58,6 @@ impl core::fmt::Display for RenderError {
                 "frame is {}x{}, the renderer draws {}x{}",
                 got.w, got.h, expected.w, expected.h
             ),
-            RenderError::Config(e) => write!(f, "renderer size: {e}"),
         }
     }
 }
@@ -105,15 +102,15 @@ pub struct Renderer<const SLOTS: usize> {
 
 impl<const SLOTS: usize> Renderer<SLOTS> {
     /// A renderer for panoramas of `size` (the limits of [`super::SimConfig::validate`]).
-    pub fn new(size: Size) -> Result<Self, RenderError> {
+    pub fn new(size: Size) -> Result<Self, SimError> {
         if size.w < MIN_SIZE.w || size.h < MIN_SIZE.h {
-            return Err(RenderError::Config(SimError::SizeTooSmall));
+            return Err(SimError::SizeTooSmall);
         }
         if size.w > MAX_SIZE.w || size.h > MAX_SIZE.h {
-            return Err(RenderError::Config(SimError::SizeTooLarge));
+            return Err(SimError::SizeTooLarge);
         }
         if size.w % 2 == 1 || size.h % 2 == 1 {
-            return Err(RenderError::Config(SimError::OddSize));
+            return Err(SimError::OddSize);
         }
         Ok(Renderer { size, bg: Background::new(size), slots: [FRESH; SLOTS] })
     }
