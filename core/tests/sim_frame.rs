@@ -77,3 +77,12 @@ fn a_refused_frame_advances_nothing() {
     );
     assert_eq!(Sim::<2>::new(&SimConfig { fps: 0, ..c }).err(), Some(SimError::ZeroFps));
 }
+
+#[test]
+fn state_per_slot_stays_small() {
+    // The engine holds one slot per pool buffer (~216): the whole source must stay a few hundred KB.
+    let per_slot = (std::mem::size_of::<Sim<216>>() - std::mem::size_of::<Sim<1>>()) / 215;
+    println!("Sim<216>: {} bytes, {per_slot} per slot", std::mem::size_of::<Sim<216>>());
+    assert!(per_slot <= 1400, "{per_slot} bytes per slot");
+    assert!(std::mem::size_of::<Sim<216>>() < 320 * 1024);
+}
