@@ -7,7 +7,8 @@
 //! 121 distance checks):
 //!
 //! * **shape** — each team holds a formation (4-4-2 home, 4-3-3 away) that slides with the ball,
-//!   pushes up and widens in possession, drops and narrows out of it; attackers make runs;
+//!   pushes up and widens in possession, drops and narrows out of it; attackers make runs but wait
+//!   no further than the opponents' second-last player (the offside line);
 //! * **press** — the nearest defender presses the ball carrier goal-side, the second covers; for a
 //!   loose ball the nearest player of each team chases it; the intended receiver of a pass runs to
 //!   intercept it;
@@ -23,7 +24,8 @@
 //!   of their half along the touchlines; the staff pace in front of the benches.
 //!
 //! Movement is bounded: players accelerate at most 5 m/s² and run at most 7.4–8.2 m/s (each has his
-//! own top speed). Not modelled: fouls and free kicks, offside, substitutions, half time.
+//! own top speed). Not modelled: fouls, free kicks and penalties, offside calls, substitutions,
+//! half time.
 
 mod ball;
 mod play;
