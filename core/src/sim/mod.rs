@@ -22,14 +22,16 @@
 //! use pitchcam_core::sim::{Sim, SimConfig};
 //!
 //! let cfg = SimConfig { size: Size { w: 960, h: 320 }, ..SimConfig::default() };
-//! // One slot per pool buffer (the engine's pool holds ~216); ~1.3 KB of state per slot.
-//! let mut sim = Box::new(Sim::<4>::new(&cfg).unwrap());
+//! // One slot per frame buffer of the pool (the engine's holds ~216) and one per tensor storage
+//! // buffer: ~0.3 KB and ~1 KB of state per slot.
+//! let mut sim = Box::new(Sim::<4, 2>::new(&cfg).unwrap());
 //! let (mut y, mut uv) = (vec![0u8; 960 * 320], vec![0u8; 960 * 160]);
-//! let mut block = vec![0f32; sim.block_len()]; // the tensors travel with the frame
+//! let mut block = vec![0f32; sim.block_len()]; // the frame's tensors, attached to it
 //!
-//! let slot = 0; // which pool buffer this is: only what was drawn there last time is repainted
+//! // Which pool buffers these are: only what was written there last time is redone.
+//! let (frame_slot, block_slot) = (0, 0);
 //! let mut frame = Nv12Mut::new(&mut y, 960, &mut uv, 960, 960, 320).unwrap();
-//! let (truth, tensors) = sim.frame(slot, &mut frame, &mut block).unwrap();
+//! let (truth, tensors) = sim.frame(frame_slot, &mut frame, block_slot, &mut block).unwrap();
 //! assert_eq!(truth.frame, 0);
 //! assert_eq!(tensors.tiles().len(), 3);
 //! let t0 = tensors.tensor(0, &block).unwrap(); // a validated `detect::Tensor` view
@@ -238,16 +240,17 @@ impl core::fmt::Display for FrameError {
     }
 }
 
-/// The whole synthetic source for a pool of `SLOTS` frame buffers: the match, its renderer and its
-/// detector. ~1.3 KB per slot plus ~3 KB; box it.
+/// The whole synthetic source: the match, its renderer for a pool of `FRAMES` frame buffers and its
+/// detector for a pool of `BLOCKS` tensor storage buffers. ~0.3 KB per frame slot, ~1 KB per block
+/// slot, ~3 KB besides; box it.
 #[derive(Clone, Debug)]
-pub struct Sim<const SLOTS: usize> {
+pub struct Sim<const FRAMES: usize, const BLOCKS: usize> {
     game: Match,
-    renderer: Renderer<SLOTS>,
-    synth: TensorSynth<SLOTS>,
+    renderer: Renderer<FRAMES>,
+    synth: TensorSynth<BLOCKS>,
 }
 
-impl<const SLOTS: usize> Sim<SLOTS> {
+impl<const FRAMES: usize, const BLOCKS: usize> Sim<FRAMES, BLOCKS> {
     /// A match at kick-off for `cfg`.
     pub fn new(cfg: &SimConfig) -> Result<Self, SimError> {
         Ok(Sim {
@@ -272,23 +275,34 @@ impl<const SLOTS: usize> Sim<SLOTS> {
         self.synth.tiles()
     }
 
-    /// Forgets what pool slot `slot` holds (its buffer was replaced or written by someone else).
-    pub fn invalidate(&mut self, slot: usize) -> Result<(), FrameError> {
-        self.renderer.invalidate(slot).map_err(FrameError::Render)?;
-        self.synth.invalidate(slot).map_err(FrameError::Tensors)
+    /// Forgets what frame slot `slot` holds (its buffer was replaced or written by someone else).
+    pub fn invalidate_frame(&mut self, slot: usize) -> Result<(), RenderError> {
+        self.renderer.invalidate(slot)
     }
 
-    /// Produces the next frame into pool slot `slot`: advances the match, draws it into `frame`
-    /// and writes its detector tensors into `block`. Every argument is checked first: on an error
-    /// nothing was advanced or written.
+    /// Forgets what tensor block slot `slot` holds.
+    pub fn invalidate_block(&mut self, slot: usize) -> Result<(), SynthError> {
+        self.synth.invalidate(slot)
+    }
+
+    /// Produces the next frame: advances the match, draws it into `frame` (the buffer of frame
+    /// slot `frame_slot`) and writes its detector tensors into `block` (tensor slot
+    /// `block_slot`). Every argument is checked first: on an error nothing was advanced or
+    /// written.
     pub fn frame(
         &mut self,
-        slot: usize,
+        frame_slot: usize,
         frame: &mut Nv12Mut<'_>,
+        block_slot: usize,
         block: &mut [f32],
     ) -> Result<(Truth, TensorFrame), FrameError> {
-        if slot >= SLOTS {
-            return Err(FrameError::Render(RenderError::BadSlot { slot, slots: SLOTS }));
+        if frame_slot >= FRAMES {
+            let e = RenderError::BadSlot { slot: frame_slot, slots: FRAMES };
+            return Err(FrameError::Render(e));
+        }
+        if block_slot >= BLOCKS {
+            let e = SynthError::BadSlot { slot: block_slot, slots: BLOCKS };
+            return Err(FrameError::Tensors(e));
         }
         let got = Size { w: frame.width, h: frame.height };
         if got != self.renderer.size() {
@@ -300,8 +314,8 @@ impl<const SLOTS: usize> Sim<SLOTS> {
             return Err(FrameError::Tensors(SynthError::BlockSize { expected, got: block.len() }));
         }
         let truth = *self.game.step();
-        self.renderer.render(slot, &truth, frame).map_err(FrameError::Render)?;
-        let out = self.synth.write(slot, &truth, block).map_err(FrameError::Tensors)?;
+        self.renderer.render(frame_slot, &truth, frame).map_err(FrameError::Render)?;
+        let out = self.synth.write(block_slot, &truth, block).map_err(FrameError::Tensors)?;
         Ok((truth, out))
     }
 }
