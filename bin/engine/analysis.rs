@@ -44,14 +44,14 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Runs until shutdown and the input queue is empty.
-    pub fn run(mut self) {
+    /// Runs until shutdown and the input queue is empty. Returns the thread's CPU time.
+    pub fn run(mut self) -> u64 {
         loop {
             match self.input.pop() {
                 Ok(msg) => self.step(msg),
                 Err(_) => {
                     if self.shutdown.capture_done() {
-                        return;
+                        return pitchcam::os::metrics::thread_cpu_time_ns();
                     }
                     // Woken by the probe after every push; the timeout only bounds shutdown.
                     std::thread::park_timeout(Duration::from_millis(20));

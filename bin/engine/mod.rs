@@ -208,9 +208,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             fps,
             ..Default::default()
         };
-        let world = Box::new(pitchcam::core::sim::world::Match::new(&sim_cfg).map_err(|e| format!("sim: {e}"))?);
-        let synth = Box::new(pitchcam::core::sim::tensors::TensorSynth::new(&sim_cfg).map_err(|e| format!("sim: {e}"))?);
-        let tensor_pool = BufferPool::new(None, synth.block_bytes() as u32, 64, 64)
+        let sim = Box::new(pitchcam::core::sim::Sim::new(&sim_cfg).map_err(|e| format!("sim: {e}"))?);
+        let tensor_pool = BufferPool::new(None, (sim.block_len() * 4) as u32, 32, 32)
             .map_err(|e| format!("tensor pool: {e}"))?;
         tensor_pool.set_active(true).map_err(|e| format!("tensor pool: {e}"))?;
         let appsrc = pitchcam::gst::AppSrc::from_element(
@@ -222,11 +221,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             pool,
             info,
             tensor_pool,
-            world,
-            renderer: Box::new(
-                pitchcam::core::sim::render::Renderer::new(sim_cfg.size).map_err(|e| format!("sim: {e}"))?,
-            ),
-            synth,
+            sim,
             fps,
             base_time,
             // Frame 0 a little after start, so its deadline is never already past.
@@ -305,8 +300,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     set_state(&playback_pipeline, State::Playing, "output pipeline")?;
     let out_bus = playback_pipeline.bus();
 
-    let planner_cfg = planner_config(cfg)?;
     let pano = pitchcam::core::geom::Size { w: fw, h: fh };
+    let planner_cfg = planner_config(cfg, pano)?;
     let playback = playback::Playback {
         frames: frames_rx,
         observations: obs_rx,
@@ -399,7 +394,9 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let run_ns = monotonic_ns() - start_wall;
     shutdown.stop_capture.store(true, Ordering::Release);
     if sim_thread.is_none() && !capture_eos {
-        let _ = capture.pipeline.send_event(gst::Event::eos());
+        if let Ok(eos) = gst::Event::eos() {
+            let _ = capture.pipeline.send_event(eos);
+        }
     }
     let t_stop = monotonic_ns();
     while !capture_eos && monotonic_ns() - t_stop < 3_000_000_000 {
@@ -561,9 +558,14 @@ fn detect_params(cfg: &Config, bounds: pitchcam::core::geom::Size) -> Result<pit
     Ok(p)
 }
 
-fn planner_config(cfg: &Config) -> Result<pitchcam::core::plan::PlannerConfig, String> {
-    let mut p = pitchcam::core::plan::PlannerConfig::preset(&cfg.camera.preset)
-        .ok_or_else(|| format!("camera.preset {:?}: unknown", cfg.camera.preset))?;
+fn planner_config(cfg: &Config, pano: pitchcam::core::geom::Size) -> Result<pitchcam::core::plan::PlannerConfig, String> {
+    use pitchcam::core::plan::{PlannerConfig, Preset};
+    let preset = match cfg.camera.preset.as_str() {
+        "action" => Preset::Action,
+        "wide" => Preset::Wide,
+        _ => Preset::Broadcast,
+    };
+    let mut p = PlannerConfig::preset(preset, pano);
     p.lookahead = cfg.camera.lookahead;
     let (w, h) = cfg.vcam_size();
     p.aspect = w as f32 / h as f32;
@@ -583,7 +585,7 @@ fn list_recordings(dir: &std::path::Path) -> Vec<String> {
     v
 }
 
-fn ball_in_frame(truths: &[pitchcam::core::sim::world::Truth], crops: &[(u64, pitchcam::core::geom::Rect)]) -> f64 {
+fn ball_in_frame(truths: &[pitchcam::core::sim::truth::Truth], crops: &[(u64, pitchcam::core::geom::Rect)]) -> f64 {
     let mut n = 0u64;
     let mut inside = 0u64;
     let mut ti = 0;
@@ -596,7 +598,7 @@ fn ball_in_frame(truths: &[pitchcam::core::sim::world::Truth], crops: &[(u64, pi
             continue;
         }
         n += 1;
-        if rect.contains(t.ball.x, t.ball.y) {
+        if rect.contains(t.ball.pos[0], t.ball.pos[1]) {
             inside += 1;
         }
     }

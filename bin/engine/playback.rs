@@ -243,7 +243,7 @@ impl Playback {
             left += 1;
         }
         summary.frames_in_window = self.ring.len() as u64 + left;
-        summary.ring = Some(*self.ring.counters());
+        summary.ring = Some(self.ring.counters());
         for (_, buf) in self.ring.drain() {
             drop(buf);
         }

@@ -10,19 +10,21 @@ use super::stats::EngineStats;
 use super::Shutdown;
 use pitchcam::alloc_count::HotSection;
 use pitchcam::clock::{monotonic_ns, sleep_until};
-use pitchcam::core::sim::render::Renderer;
-use pitchcam::core::sim::tensors::TensorSynth;
-use pitchcam::core::sim::world::{Match, Truth};
+use pitchcam::core::sim::Sim;
+use pitchcam::core::sim::truth::Truth;
 use pitchcam::core::time::frame_pts;
 use pitchcam::gst::{AppSrc, BufferPool, VideoInfo};
-use pitchcam::tensor_meta;
+use pitchcam::tensor_meta::{self, MAX_TENSORS, TensorDesc};
 use std::sync::Arc;
 
-/// Buffer slots the renderer tracks (≥ the frame pool size).
-pub const SLOTS: usize = 4096;
+/// Frame-buffer slots the renderer tracks (≥ the frame pool size).
+pub const FRAME_SLOTS: usize = 2048;
+/// Tensor-block slots the synthesiser tracks (≥ the tensor pool size).
+pub const BLOCK_SLOTS: usize = 64;
 
-/// Maps pool buffers (by identity) to renderer slots. Pool buffers are recycled, so the same
-/// few hundred pointers come back; a new pointer takes the next free slot.
+/// Maps pool buffers (by identity) to slots. Pool buffers are recycled, so the same few hundred
+/// pointers come back; a new pointer takes the next free slot. The table's storage is reserved
+/// up front, so lookups and inserts never allocate.
 struct SlotTable {
     ptrs: Vec<usize>,
 }
@@ -54,12 +56,8 @@ pub struct SimSource {
     pub info: VideoInfo,
     /// Tensor blocks.
     pub tensor_pool: BufferPool,
-    /// The match.
-    pub world: Box<Match>,
-    /// The renderer.
-    pub renderer: Box<Renderer<SLOTS>>,
-    /// The detector-output synthesiser.
-    pub synth: Box<TensorSynth<SLOTS>>,
+    /// The match, its renderer and its detector-output synthesiser.
+    pub sim: Box<Sim<FRAME_SLOTS, BLOCK_SLOTS>>,
     /// Frame rate.
     pub fps: u32,
     /// The capture pipeline's base time.
@@ -75,63 +73,60 @@ pub struct SimSource {
 }
 
 impl SimSource {
-    /// Produces frames until asked to stop, then ends the stream.
+    /// Produces frames until asked to stop, then ends the stream. Returns the thread's CPU time.
     pub fn run(mut self) -> u64 {
-        let mut frame_slots = SlotTable::with_capacity(SLOTS);
-        let mut tensor_slots = SlotTable::with_capacity(SLOTS);
+        let mut frame_slots = SlotTable::with_capacity(FRAME_SLOTS);
+        let mut block_slots = SlotTable::with_capacity(BLOCK_SLOTS);
+        let period = frame_pts(1, self.fps, 1);
         let mut k: u64 = 0;
         while !self.shutdown.capture_should_stop() {
             let pts = self.start_pts + frame_pts(k, self.fps, 1);
+            k += 1;
             sleep_until(self.base_time + pts);
             let _hot = HotSection::enter();
             let t0 = monotonic_ns();
-            // The match advances even when no buffer is free: time does not stop for the camera.
-            let truth = *self.world.step();
-            k += 1;
-            let Ok(mut buf) = self.pool.acquire(false) else {
-                self.stats.pool_exhausted.incr();
-                continue;
-            };
-            let Ok(mut tbuf) = self.tensor_pool.acquire(false) else {
-                self.stats.pool_exhausted.incr();
-                continue;
-            };
-            let (Some(slot), Some(tslot)) =
-                (frame_slots.slot(buf.as_ptr() as usize), tensor_slots.slot(tbuf.as_ptr() as usize))
-            else {
-                self.stats.pool_exhausted.incr();
-                continue;
-            };
-            {
-                let Some(b) = buf.get_mut() else { continue };
-                if let Ok(mut vf) = b.map_video_mut(&self.info) {
-                    if let Ok(mut nv) = vf.nv12_mut() {
-                        let _ = self.renderer.render(slot, &truth, &mut nv);
-                    }
-                }
-            }
-            let descs = {
-                let Some(tb) = tbuf.get_mut() else { continue };
-                let Ok(mut map) = tb.map_writable() else { continue };
-                let Ok(floats) = tensor_meta::f32_view_mut(&mut map) else { continue };
-                match self.synth.write(tslot, &truth, floats) {
-                    Ok(d) => d,
-                    Err(_) => continue,
-                }
-            };
-            let Some(b) = buf.get_mut() else { continue };
-            if tensor_meta::attach(b, tbuf, &descs).is_err() {
-                continue;
-            }
-            b.set_pts(Some(pts));
-            b.set_duration(Some(frame_pts(1, self.fps, 1)));
-            self.stats.sim_ns.record(monotonic_ns().saturating_sub(t0));
-            if self.appsrc.push_buffer(buf).is_ok() {
+            if self.produce(pts, period, &mut frame_slots, &mut block_slots) {
                 self.stats.sim_frames.incr();
             }
-            let _ = self.truth_log.push(truth);
+            self.stats.sim_ns.record(monotonic_ns().saturating_sub(t0));
         }
         let _ = self.appsrc.end_of_stream();
         pitchcam::os::metrics::thread_cpu_time_ns()
+    }
+
+    /// Renders and pushes one frame; false (and counted) when no buffer was free.
+    fn produce(&mut self, pts: u64, period: u64, frames: &mut SlotTable, blocks: &mut SlotTable) -> bool {
+        let (Ok(mut buf), Ok(mut tbuf)) = (self.pool.acquire(false), self.tensor_pool.acquire(false)) else {
+            // The match still advances: time does not stop for a camera without buffers.
+            let _ = self.sim.game_mut().step();
+            self.stats.pool_exhausted.incr();
+            return false;
+        };
+        let (Some(fslot), Some(bslot)) = (frames.slot(buf.as_ptr() as usize), blocks.slot(tbuf.as_ptr() as usize))
+        else {
+            let _ = self.sim.game_mut().step();
+            self.stats.pool_exhausted.incr();
+            return false;
+        };
+        let (Some(b), Some(tb)) = (buf.get_mut(), tbuf.get_mut()) else { return false };
+        let rendered = {
+            let (Ok(mut vf), Ok(mut tmap)) = (b.map_video_mut(&self.info), tb.map_writable()) else { return false };
+            let (Ok(mut nv), Ok(floats)) = (vf.nv12_mut(), tensor_meta::f32_view_mut(&mut tmap)) else { return false };
+            self.sim.frame(fslot, &mut nv, bslot, floats)
+        };
+        let Ok((truth, tf)) = rendered else { return false };
+        let descs: arrayvec::ArrayVec<TensorDesc, MAX_TENSORS> = tf
+            .tiles()
+            .iter()
+            .take(MAX_TENSORS)
+            .map(|t| TensorDesc { offset: t.offset as u32, rows: t.rows, anchors: t.anchors, layout: t.layout, mapping: t.mapping })
+            .collect();
+        if tensor_meta::attach(b, tbuf, &descs).is_err() {
+            return false;
+        }
+        b.set_pts(Some(pts));
+        b.set_duration(Some(period));
+        let _ = self.truth_log.push(Truth { pts, ..truth });
+        self.appsrc.push_buffer(buf).is_ok()
     }
 }

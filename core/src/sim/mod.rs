@@ -270,6 +270,12 @@ impl<const FRAMES: usize, const BLOCKS: usize> Sim<FRAMES, BLOCKS> {
         &self.game
     }
 
+    /// The match, mutably: a source that cannot deliver a frame (no free buffer) still steps it,
+    /// so match time keeps pace with capture time.
+    pub fn game_mut(&mut self) -> &mut Match {
+        &mut self.game
+    }
+
     /// The detector's tile layout.
     pub fn tiles(&self) -> &[tensors::TileDesc] {
         self.synth.tiles()
