@@ -158,10 +158,10 @@ fn main() {
     );
     println!();
     println!(
-        "| preset | look-ahead | ball_in_frame | in_safe_zone | offset_rms | offset_p95 | lag_ms | vel_max | vel_p99 | acc_max | acc_p99 | jerk_rms | reversals/s | zoom_max %/s | recovery_p95 s | recovery_max s | rect_acc_max | tick p50 µs | tick p99 µs | tick max µs |"
+        "| preset | look-ahead | ball_in_frame | in_safe_zone | offset_rms | offset_p95 | lag_ms | vel_max | vel_p99 | acc_max | acc_p99 | jerk_rms | reversals/s | zoom_max %/s | recovery_p95 s | recovery_max s | recoveries | rect_acc_max | tick p50 µs | tick p99 µs | tick max µs |"
     );
     println!(
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for &preset in &presets {
         for lookahead in [true, false] {
@@ -204,7 +204,7 @@ fn print_row(name: &str, lookahead: bool, r: &CameraReport, ticks: &mut [u64]) {
         (pct(ticks, 0.5), pct(ticks, 0.99), pct(ticks, 1.0))
     };
     println!(
-        "| {} | {} | {:.2} % | {:.2} % | {:.3} | {:.3} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.1} | {:.2} | {:.2} | {:.0} | {:.1} | {:.1} | {:.1} |",
+        "| {} | {} | {:.2} % | {:.2} % | {:.3} | {:.3} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.1} | {:.2} | {:.2} | {} ({} cut) | {:.0} | {:.1} | {:.1} | {:.1} |",
         name,
         if lookahead { "on" } else { "off" },
         r.ball_in_frame * 100.0,
@@ -221,6 +221,8 @@ fn print_row(name: &str, lookahead: bool, r: &CameraReport, ticks: &mut [u64]) {
         r.zoom_rate_max,
         r.recovery_s_p95,
         r.recovery_s_max,
+        r.recoveries,
+        r.recoveries_unfinished,
         r.rect_accel_max,
         p50,
         p99,

@@ -28,6 +28,8 @@ const SPOT_MIN_HIT_SHARE: f32 = 0.3;
 const SPOT_MIN_ELSEWHERE_SHARE: f32 = 0.25;
 /// "Elsewhere" means farther than this many spot radii.
 const SPOT_FAR_RADII: f32 = 15.0;
+/// A place still this long is "settled": its detections do not show where play is, s.
+const SETTLED_S: f32 = 1.0;
 /// A jump is plausible within this distance plus the fastest ball's reach, px.
 const JUMP_BASE_PX: f32 = 20.0;
 
@@ -40,6 +42,8 @@ struct StillSpot {
     last: u64,
     hits: u32,
     elsewhere: u32,
+    /// Judged a spare ball outright (a track left it for a moving ball).
+    forced: bool,
 }
 
 /// A measurement candidate of one frame.
@@ -173,6 +177,7 @@ impl BallFilter {
 
         let mut flags = 0u8;
         let mut meas = [0.0f32; 2];
+        let mut accepted: Option<usize> = None;
         let mut prior_out = prior;
         if self.active {
             flags |= F_TRACK;
@@ -181,9 +186,10 @@ impl BallFilter {
             let sy = prior[1].innovation_var(r);
             let best = cands
                 .iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(i, c)| {
                     let (ex, ey) = (c.x - prior[0].p, c.y - prior[1].p);
-                    (c, ex * ex / sx + ey * ey / sy, libm::sqrtf(ex * ex + ey * ey))
+                    ((i, c), ex * ex / sx + ey * ey / sy, libm::sqrtf(ex * ex + ey * ey))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             // One detection is believed only near where the ball can be: the gate, bounded by the
@@ -192,16 +198,20 @@ impl BallFilter {
             let span = self.since_meas.max(dt);
             let near = JUMP_BASE_PX + cfg.max_ball_speed * span.min(KICK_WINDOW_S);
             match best {
-                Some((c, d2, dist)) if d2 <= cfg.gate_sigma * cfg.gate_sigma && dist <= near => {
+                Some(((i, c), d2, dist))
+                    if d2 <= cfg.gate_sigma * cfg.gate_sigma && dist <= near =>
+                {
                     self.accept(c, r, &mut meas, &mut flags);
+                    accepted = Some(i);
                     n.measurements += 1;
                 }
-                Some((c, _, dist)) if dist <= near && span <= KICK_WINDOW_S => {
+                Some(((i, c), _, dist)) if dist <= near && span <= KICK_WINDOW_S => {
                     // A kick: widen the prior by the fastest ball's velocity change and accept.
                     let sk = cfg.max_ball_speed * 0.5;
                     self.kf = [self.kf[0].kick(span, sk), self.kf[1].kick(span, sk)];
                     prior_out = self.kf;
                     self.accept(c, r, &mut meas, &mut flags);
+                    accepted = Some(i);
                     flags |= F_KICK;
                     n.measurements += 1;
                     n.kicks += 1;
@@ -211,12 +221,19 @@ impl BallFilter {
                 }
                 None => {}
             }
-            if flags & F_MEAS == 0 {
-                self.extend_chain(cfg, cands, dt, &mut meas, &mut flags);
-            }
-        } else {
-            self.extend_chain(cfg, cands, dt, &mut meas, &mut flags);
         }
+        // The chain follows the other detections, whether or not the track got one this frame:
+        // a track stuck on a still spare ball must not stop a moving ball's chain from forming.
+        let mut others = [Cand::default(); MAX_BALL_CANDIDATES + 1];
+        let mut no = 0;
+        for (i, c) in cands.iter().enumerate() {
+            if Some(i) != accepted {
+                others[no] = *c;
+                no += 1;
+            }
+        }
+        let mut cand = [0.0f32; 2];
+        self.extend_chain(cfg, &others[..no], dt, &mut cand, &mut flags);
 
         let speed2 = self.kf[0].v * self.kf[0].v + self.kf[1].v * self.kf[1].v;
         self.still_run = if self.active && speed2 < cfg.still_speed * cfg.still_speed {
@@ -228,30 +245,48 @@ impl BallFilter {
             let e = win.get_mut(last);
             e.flags = flags;
             e.meas = meas;
+            e.cand = cand;
             e.prior = prior_out;
             e.post = self.kf;
             e.since_meas = self.since_meas;
             e.still_run = self.still_run;
         }
 
-        // A chain long enough re-acquires the ball (continuing the track, so the gap is bridged),
-        // starts a track, or moves the track to another ball; replayed over the chain's frames.
+        // A chain long enough re-acquires the ball (continuing the coasting track, so the gap is
+        // bridged), starts a track, or moves the track to another ball: after the track lost its
+        // ball, or away from a still track when the chain moves (a still ball while another one
+        // moves is a spare); replayed over the chain's frames.
         if flags & F_CAND != 0 && self.chain_len >= INIT_FRAMES {
             let len = (self.chain_len as usize).min(win.len()).min(MAX_CHAIN);
             let first = *win.get(win.len() - len);
-            let continues = self.active && first.flags & F_TRACK != 0 && {
-                let (ex, ey) = (first.meas[0] - first.prior[0].p, first.meas[1] - first.prior[1].p);
+            let chain_s = secs(pts.saturating_sub(first.pts));
+            let coasting = self.since_meas > chain_s;
+            let within_reach = first.flags & F_TRACK != 0 && {
+                let (ex, ey) = (first.cand[0] - first.prior[0].p, first.cand[1] - first.prior[1].p);
                 let reach = JUMP_BASE_PX + cfg.max_ball_speed * first.since_meas.max(dt);
                 ex * ex + ey * ey <= reach * reach
             };
-            if continues {
+            let long = self.chain_len >= cfg.switch_frames.max(INIT_FRAMES);
+            let track_still = self.kf[0].v * self.kf[0].v + self.kf[1].v * self.kf[1].v
+                < cfg.still_speed * cfg.still_speed;
+            let chain_moving = {
+                let (dx, dy) = (cand[0] - first.cand[0], cand[1] - first.cand[1]);
+                let need = (3.0 * cfg.spare_radius_px).max(2.0 * cfg.still_speed * chain_s);
+                dx * dx + dy * dy >= need * need
+            };
+            if !self.active {
+                self.replay_chain(cfg, win, len, false);
+                n.track_starts += 1;
+            } else if coasting && within_reach {
                 self.replay_chain(cfg, win, len, true);
                 n.reacquired += 1;
-            } else if !self.active || self.chain_len >= cfg.switch_frames.max(INIT_FRAMES) {
-                if self.active {
-                    n.track_switches += 1;
+            } else if long && (coasting || (track_still && chain_moving)) {
+                if !coasting {
+                    // Left for a moving ball: the place it sat still is a spare ball.
+                    self.force_spare(pts, self.kf[0].p, self.kf[1].p);
                 }
                 self.replay_chain(cfg, win, len, false);
+                n.track_switches += 1;
                 n.track_starts += 1;
             } else {
                 return;
@@ -273,7 +308,6 @@ impl BallFilter {
         let r = r * (2.0 - c.score.clamp(0.0, 1.0));
         self.kf = [self.kf[0].update(c.x, r), self.kf[1].update(c.y, r)];
         self.since_meas = 0.0;
-        self.chain_len = 0;
         *meas = [c.x, c.y];
         *flags |= F_MEAS;
     }
@@ -362,19 +396,20 @@ impl BallFilter {
             let el = win.get(win.len() - 1);
             let span = secs(el.pts.saturating_sub(e0.pts));
             if span > 0.0 {
-                vx = (el.meas[0] - e0.meas[0]) / span;
-                vy = (el.meas[1] - e0.meas[1]) / span;
+                vx = (el.cand[0] - e0.cand[0]) / span;
+                vy = (el.cand[1] - e0.cand[1]) / span;
             }
             let k = [
-                Kf::new(e0.meas[0], vx, cfg.meas_noise_px, sk),
-                Kf::new(e0.meas[1], vy, cfg.meas_noise_px, sk),
+                Kf::new(e0.cand[0], vx, cfg.meas_noise_px, sk),
+                Kf::new(e0.cand[1], vy, cfg.meas_noise_px, sk),
             ];
             (k, F_TRACK | F_MEAS | F_SEG_START)
         };
-        self.kf = [prior0[0].update(e0.meas[0], r), prior0[1].update(e0.meas[1], r)];
+        self.kf = [prior0[0].update(e0.cand[0], r), prior0[1].update(e0.cand[1], r)];
         self.still_run = 0.0;
         let store = |e: &mut Entry, kf: [Kf; 2], prior: [Kf; 2], flags: u8, still: f32| {
             e.flags = flags;
+            e.meas = e.cand;
             e.prior = prior;
             e.post = kf;
             e.since_meas = 0.0;
@@ -385,7 +420,7 @@ impl BallFilter {
         for i in first + 1..win.len() {
             let e = *win.get(i);
             let prior = [self.kf[0].predict(e.dt, q), self.kf[1].predict(e.dt, q)];
-            self.kf = [prior[0].update(e.meas[0], r), prior[1].update(e.meas[1], r)];
+            self.kf = [prior[0].update(e.cand[0], r), prior[1].update(e.cand[1], r)];
             let s2 = self.kf[0].v * self.kf[0].v + self.kf[1].v * self.kf[1].v;
             self.still_run =
                 if s2 < cfg.still_speed * cfg.still_speed { self.still_run + e.dt } else { 0.0 };
@@ -409,9 +444,22 @@ impl BallFilter {
                 s.used = false;
             }
         }
+        // Which candidates sit on a place already still for a while: those say nothing about
+        // where play is (a spare ball does not make another still ball a spare).
+        let mut settled = [false; MAX_BALL_CANDIDATES + 1];
         for (i, c) in cands.iter().enumerate() {
+            settled[i] = self.spots.iter().any(|s| {
+                s.used
+                    && (s.x - c.x) * (s.x - c.x) + (s.y - c.y) * (s.y - c.y) <= rad * rad
+                    && secs(s.last.saturating_sub(s.first)) >= SETTLED_S
+            });
+        }
+        for (i, c) in cands.iter().enumerate() {
+            // Play is elsewhere when the tracked ball is far, or a detection far away is moving.
             let elsewhere = cands.iter().enumerate().any(|(j, o)| {
-                j != i && (o.x - c.x) * (o.x - c.x) + (o.y - c.y) * (o.y - c.y) > far * far
+                j != i
+                    && !settled[j]
+                    && (o.x - c.x) * (o.x - c.x) + (o.y - c.y) * (o.y - c.y) > far * far
             }) || hint.is_some_and(|(hx, hy)| {
                 (hx - c.x) * (hx - c.x) + (hy - c.y) * (hy - c.y) > far * far
             });
@@ -451,10 +499,43 @@ impl BallFilter {
                         last: pts,
                         hits: 1,
                         elsewhere: elsewhere as u32,
+                        forced: false,
                     };
                 }
             }
         }
+    }
+
+    /// Marks the place `(x, y)` as a spare ball from now on (while it stays there).
+    fn force_spare(&mut self, pts: u64, x: f32, y: f32) {
+        let slot = self.spot_slot(x, y);
+        let s = &mut self.spots[slot];
+        if !s.used {
+            *s = StillSpot { used: true, x, y, first: pts, last: pts, ..StillSpot::default() };
+        }
+        s.forced = true;
+    }
+
+    /// The spot at `(x, y)`, else a free one, else the one seen least recently.
+    fn spot_slot(&self, x: f32, y: f32) -> usize {
+        let rad = 2.0 * JUMP_BASE_PX;
+        if let Some(k) = self
+            .spots
+            .iter()
+            .position(|s| s.used && (s.x - x) * (s.x - x) + (s.y - y) * (s.y - y) <= rad * rad)
+        {
+            return k;
+        }
+        if let Some(k) = self.spots.iter().position(|s| !s.used) {
+            return k;
+        }
+        let mut k = 0;
+        for (j, s) in self.spots.iter().enumerate() {
+            if s.last < self.spots[k].last {
+                k = j;
+            }
+        }
+        k
     }
 
     fn is_spare(&self, cfg: &PlannerConfig, x: f32, y: f32) -> bool {
@@ -464,9 +545,10 @@ impl BallFilter {
                 return false;
             }
             let span = secs(s.last.saturating_sub(s.first));
-            span >= cfg.spare_ball_s
-                && s.hits as f32 >= SPOT_MIN_HIT_SHARE * (span * cfg.frame_rate + 1.0)
-                && s.elsewhere as f32 >= SPOT_MIN_ELSEWHERE_SHARE * s.hits as f32
+            s.forced
+                || span >= cfg.spare_ball_s
+                    && s.hits as f32 >= SPOT_MIN_HIT_SHARE * (span * cfg.frame_rate + 1.0)
+                    && s.elsewhere as f32 >= SPOT_MIN_ELSEWHERE_SHARE * s.hits as f32
         })
     }
 

@@ -64,6 +64,9 @@ pub struct PlannerConfig {
     pub max_tilt_speed: f32,
     /// Maximum acceleration of the crop centre (norm of x and y), px/s².
     pub max_accel: f32,
+    /// Share of `max_accel` given to tilt (pan gets `sqrt(1 − share²)` of it), so the norm of
+    /// the two never exceeds `max_accel`.
+    pub tilt_accel_share: f32,
     /// Maximum rate of change of that acceleration (per axis), px/s³.
     pub max_jerk: f32,
     /// Time constant of the velocity follower, s: smaller reacts faster.
@@ -134,7 +137,7 @@ impl PlannerConfig {
             lookahead: true,
             lookahead_s: 4.0,
             causal_predict_s: 0.5,
-            gap_bridge_s: 1.5,
+            gap_bridge_s: 2.0,
             coast_s: 0.4,
             meas_noise_px: 3.0,
             ball_accel_noise: 400.0,
@@ -146,6 +149,7 @@ impl PlannerConfig {
             max_pan_speed: 1300.0,
             max_tilt_speed: 600.0,
             max_accel: 2200.0,
+            tilt_accel_share: 0.45,
             max_jerk: 15000.0,
             response_s: 0.15,
             dead_zone: 0.5,
@@ -243,7 +247,7 @@ impl PlannerConfig {
         if pano.w < MIN_PANORAMA || pano.h < MIN_PANORAMA {
             return Err(ConfigError::PanoramaTooSmall { w: pano.w, h: pano.h });
         }
-        let ranges: [(&'static str, f32, f32, f32); 39] = [
+        let ranges: [(&'static str, f32, f32, f32); 40] = [
             ("aspect", self.aspect, 0.1, 10.0),
             ("frame_rate", self.frame_rate, 1.0, 1000.0),
             ("lookahead_s", self.lookahead_s, 0.0, 60.0),
@@ -260,6 +264,7 @@ impl PlannerConfig {
             ("max_pan_speed", self.max_pan_speed, 0.1, 1e7),
             ("max_tilt_speed", self.max_tilt_speed, 0.1, 1e7),
             ("max_accel", self.max_accel, 0.1, 1e8),
+            ("tilt_accel_share", self.tilt_accel_share, 0.01, 0.99),
             ("max_jerk", self.max_jerk, 0.1, 1e10),
             ("response_s", self.response_s, 0.001, 10.0),
             ("dead_zone", self.dead_zone, 0.0, 1.0),

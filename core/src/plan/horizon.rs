@@ -52,6 +52,9 @@ pub(crate) struct Horizon<const W: usize> {
     pub tx: [f32; W],
     pub ty: [f32; W],
     pub wd: [f32; W],
+    /// Widest crop that still holds the target inside the safe zone where it is close to a
+    /// panorama border (the crop cannot move past the border), px.
+    pub cap: [f32; W],
     /// Scratch for smoothing passes.
     pub aux: [f32; W],
 }
@@ -76,6 +79,7 @@ impl<const W: usize> Horizon<W> {
             tx: [0.0; W],
             ty: [0.0; W],
             wd: [0.0; W],
+            cap: [0.0; W],
             aux: [0.0; W],
         }
     }
@@ -92,6 +96,7 @@ impl<const W: usize> Horizon<W> {
         k0: usize,
         query: u64,
         w_now: f32,
+        pano: (f32, f32),
     ) {
         if cfg.lookahead {
             self.smooth_future(cfg, win, k0, query);
@@ -101,7 +106,7 @@ impl<const W: usize> Horizon<W> {
         self.players(cfg, win, k0);
         self.classify(cfg, pitch);
         self.set_pieces(cfg, pitch, win.get(k0));
-        self.framing(cfg, pitch, widest, w_now);
+        self.framing(cfg, pitch, widest, w_now, pano);
     }
 
     /// Look-ahead on: backward RTS over the whole window from the newest entry down to `k0`.
@@ -315,7 +320,14 @@ impl<const W: usize> Horizon<W> {
     }
 
     /// Desired crop width per frame from the framing rules.
-    fn framing(&mut self, cfg: &PlannerConfig, pitch: &PitchPx, widest: f32, w_now: f32) {
+    fn framing(
+        &mut self,
+        cfg: &PlannerConfig,
+        pitch: &PitchPx,
+        widest: f32,
+        w_now: f32,
+        pano: (f32, f32),
+    ) {
         let n = self.n;
         // Ball speed smoothed both ways (about 0.7 s) so that a pass does not pump the zoom.
         let a = 1.0 - libm::expf(-1.0 / (0.7 * cfg.frame_rate));
@@ -361,8 +373,26 @@ impl<const W: usize> Horizon<W> {
                 TargetKind::None => w_now,
             };
             self.wd[h] = if w.is_finite() { w.clamp(cfg.zoom_min_px, widest) } else { widest };
+            self.cap[h] = match self.kind[h] {
+                TargetKind::Ball | TargetKind::Bridged | TargetKind::OutOfPlay => {
+                    border_cap(cfg, self.tx[h], self.ty[h], pano).clamp(cfg.zoom_min_px, widest)
+                }
+                _ => widest,
+            };
         }
     }
+}
+
+/// The widest crop that can hold a target at `(x, y)` within the inner `BORDER_SAFE` of the safe
+/// zone although the crop is stopped by the panorama's border: a crop pinned at a border puts a
+/// target at distance `d` from it `size / 2 − d` from its centre.
+fn border_cap(cfg: &PlannerConfig, x: f32, y: f32, pano: (f32, f32)) -> f32 {
+    const BORDER_SAFE: f32 = 0.9;
+    let keep = 1.0 - cfg.safe_zone * BORDER_SAFE;
+    let dx = x.min(pano.0 - x).max(0.0);
+    let dy = y.min(pano.1 - y).max(0.0);
+    let cap = (2.0 * dx / keep).min(2.0 * dy / keep * cfg.aspect);
+    if cap.is_nan() { f32::INFINITY } else { cap }
 }
 
 /// `pts − query` in seconds (negative for frames before the query).

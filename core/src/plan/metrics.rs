@@ -8,9 +8,13 @@
 //! at 30 fps alone is a second difference of 1800 px/s², so finite differences of the rectangle
 //! measure rounding, not motion. The rectangle's acceleration is still reported
 //! (`rect_accel_max`) so the rounding is visible.
+//!
+//! Percentiles come from [`crate::stats::HistogramSnapshot`] (log-linear buckets: never below the
+//! exact value, at most 1/16 above it); values are recorded as integers in the units below, so
+//! recovery times (in frames) are exact up to 31 frames.
 
 use super::CameraState;
-use super::hist::Histogram;
+use crate::stats::HistogramSnapshot;
 
 /// Frames either side over which the lag cross-correlation is searched.
 pub const LAG_FRAMES: usize = 30;
@@ -97,6 +101,11 @@ pub struct CameraReport {
     pub rect_accel_max: f32,
 }
 
+/// A non-negative finite value as a rounded integer (NaN and negatives to 0).
+fn to_u64(v: f32) -> u64 {
+    if v > 0.0 { libm::roundf(v) as u64 } else { 0 }
+}
+
 /// Streaming accumulator of [`CameraReport`].
 #[derive(Clone, Debug)]
 pub struct CameraMetrics {
@@ -106,14 +115,19 @@ pub struct CameraMetrics {
     in_frame: u64,
     in_safe: u64,
     off_sq: f64,
-    off: Histogram<800>,
+    /// Offsets in thousandths of the crop half-width.
+    off: HistogramSnapshot,
     last_c: Option<(f32, f32, f32)>,
     last_v: Option<(f32, f32)>,
     last_a: Option<(f32, f32)>,
     last_rect: [Option<(f32, f32)>; 2],
     rect_accel_max: f32,
-    vel: Histogram<1000>,
-    acc: Histogram<1000>,
+    /// Speeds, px/s (rounded).
+    vel: HistogramSnapshot,
+    vel_max: f32,
+    /// Accelerations, px/s² (rounded).
+    acc: HistogramSnapshot,
+    acc_max: f32,
     jerk_sq: f64,
     jerk_n: u64,
     reversals: u32,
@@ -124,7 +138,8 @@ pub struct CameraMetrics {
     cc: [f64; RING],
     last_ball: Option<(f32, bool)>,
     out_since: Option<u64>,
-    rec: Histogram<900>,
+    /// Recovery times, frames.
+    rec: HistogramSnapshot,
     recoveries: u32,
     unfinished: u32,
 }
@@ -139,14 +154,16 @@ impl CameraMetrics {
             in_frame: 0,
             in_safe: 0,
             off_sq: 0.0,
-            off: Histogram::new(4.0),
+            off: HistogramSnapshot::new(),
             last_c: None,
             last_v: None,
             last_a: None,
             last_rect: [None; 2],
             rect_accel_max: 0.0,
-            vel: Histogram::new(10_000.0),
-            acc: Histogram::new(40_000.0),
+            vel: HistogramSnapshot::new(),
+            vel_max: 0.0,
+            acc: HistogramSnapshot::new(),
+            acc_max: 0.0,
             jerk_sq: 0.0,
             jerk_n: 0,
             reversals: 0,
@@ -157,7 +174,7 @@ impl CameraMetrics {
             cc: [0.0; RING],
             last_ball: None,
             out_since: None,
-            rec: Histogram::new(30.0),
+            rec: HistogramSnapshot::new(),
             recoveries: 0,
             unfinished: 0,
         }
@@ -175,10 +192,14 @@ impl CameraMetrics {
         if let Some((px, py, pw)) = self.last_c {
             let v = ((c.0 - px) * fps, (c.1 - py) * fps);
             cam_vx = v.0;
-            self.vel.record(libm::hypotf(v.0, v.1));
+            let speed = libm::hypotf(v.0, v.1);
+            self.vel.record(to_u64(speed));
+            self.vel_max = self.vel_max.max(speed);
             if let Some(lv) = self.last_v {
                 let a = ((v.0 - lv.0) * fps, (v.1 - lv.1) * fps);
-                self.acc.record(libm::hypotf(a.0, a.1));
+                let acc = libm::hypotf(a.0, a.1);
+                self.acc.record(to_u64(acc));
+                self.acc_max = self.acc_max.max(acc);
                 if let Some(la) = self.last_a {
                     let j = libm::hypotf((a.0 - la.0) * fps, (a.1 - la.1) * fps) as f64;
                     self.jerk_sq += j * j;
@@ -260,11 +281,11 @@ impl CameraMetrics {
             }
             let off = libm::hypotf(dx, dy) / (0.5 * r.w.max(1) as f32);
             self.off_sq += (off * off) as f64;
-            self.off.record(off);
+            self.off.record(to_u64(off * 1000.0));
             match (safe, self.out_since) {
                 (false, None) => self.out_since = Some(n),
                 (true, Some(s)) => {
-                    self.rec.record((n - s) as f32 / fps);
+                    self.rec.record(n - s);
                     self.recoveries += 1;
                     self.out_since = None;
                 }
@@ -273,6 +294,34 @@ impl CameraMetrics {
         } else if self.out_since.take().is_some() {
             self.unfinished += 1;
         }
+    }
+
+    /// Adds the frames of `other` (another sequence, e.g. another seed) to this accumulator's
+    /// totals, so that one report covers several sequences: shares and RMS are frame-weighted,
+    /// percentiles come from the merged histograms, the lag from the summed cross-correlations,
+    /// maxima are the larger. The sequences stay separate: no motion is computed across them.
+    pub fn merge(&mut self, other: &CameraMetrics) {
+        self.frames += other.frames;
+        self.in_play += other.in_play;
+        self.in_frame += other.in_frame;
+        self.in_safe += other.in_safe;
+        self.off_sq += other.off_sq;
+        self.off.merge(&other.off);
+        self.vel.merge(&other.vel);
+        self.vel_max = self.vel_max.max(other.vel_max);
+        self.acc.merge(&other.acc);
+        self.acc_max = self.acc_max.max(other.acc_max);
+        self.jerk_sq += other.jerk_sq;
+        self.jerk_n += other.jerk_n;
+        self.reversals += other.reversals;
+        self.zoom_rate_max = self.zoom_rate_max.max(other.zoom_rate_max);
+        self.rect_accel_max = self.rect_accel_max.max(other.rect_accel_max);
+        for (a, b) in self.cc.iter_mut().zip(other.cc.iter()) {
+            *a += *b;
+        }
+        self.rec.merge(&other.rec);
+        self.recoveries += other.recoveries;
+        self.unfinished += other.unfinished + other.out_since.is_some() as u32;
     }
 
     /// The metrics over every frame pushed so far.
@@ -292,18 +341,18 @@ impl CameraMetrics {
             ball_in_frame: (self.in_frame as f64 / ip) as f32,
             ball_in_safe_zone: (self.in_safe as f64 / ip) as f32,
             offset_rms: libm::sqrt(self.off_sq / ip) as f32,
-            offset_p95: self.off.quantile(0.95),
+            offset_p95: self.off.quantile(0.95).unwrap_or(0) as f32 / 1000.0,
             lag_ms: arg.map(|l| l as f32 * 1000.0 / self.cfg.frame_rate),
-            velocity_max: self.vel.max(),
-            velocity_p99: self.vel.quantile(0.99),
-            accel_max: self.acc.max(),
-            accel_p99: self.acc.quantile(0.99),
+            velocity_max: self.vel_max,
+            velocity_p99: self.vel.quantile(0.99).unwrap_or(0) as f32,
+            accel_max: self.acc_max,
+            accel_p99: self.acc.quantile(0.99).unwrap_or(0) as f32,
             jerk_rms: libm::sqrt(self.jerk_sq / self.jerk_n.max(1) as f64) as f32,
             reversals: self.reversals,
             reversals_per_s: if secs > 0.0 { self.reversals as f32 / secs } else { 0.0 },
             zoom_rate_max: self.zoom_rate_max,
-            recovery_s_p95: self.rec.quantile(0.95),
-            recovery_s_max: self.rec.max(),
+            recovery_s_p95: self.rec.quantile(0.95).unwrap_or(0) as f32 / self.cfg.frame_rate,
+            recovery_s_max: self.rec.max().unwrap_or(0) as f32 / self.cfg.frame_rate,
             recoveries: self.recoveries,
             recoveries_unfinished: self.unfinished + self.out_since.is_some() as u32,
             rect_accel_max: self.rect_accel_max,

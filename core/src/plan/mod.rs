@@ -22,7 +22,6 @@
 
 mod ball;
 pub mod config;
-pub mod hist;
 mod horizon;
 mod kf;
 pub mod metrics;
@@ -331,17 +330,22 @@ impl<const W: usize> Planner<W> {
             return self.hold(pts);
         };
         let w_now = self.cam.map_or(self.widest, |c| c.w);
-        self.hz.build(&self.cfg, &self.pitch, self.widest, &self.win, k0, pts, w_now);
+        let pano = (self.pano.w as f32, self.pano.h as f32);
+        self.hz.build(&self.cfg, &self.pitch, self.widest, &self.win, k0, pts, w_now, pano);
         let n = self.hz.n;
 
         // Zoom: the widest width needed soon, discounted by how fast the zoom can widen.
         let r_plan = self.cfg.max_zoom_rate * PLAN_ZOOM_SHARE;
-        let mut env = self.hz.wd[n - 1];
-        self.wp[n - 1] = env;
+        // Two backward envelopes: widen early enough for every wider framing ahead, narrow early
+        // enough for every border cap ahead; where they disagree the cap wins (a crop wider than
+        // the cap cannot keep the ball in the safe zone however it moves).
+        let (mut env, mut cap) = (self.hz.wd[n - 1], self.hz.cap[n - 1]);
+        self.wp[n - 1] = env.min(cap);
         for h in (0..n - 1).rev() {
             let dt = (self.hz.t[h + 1] - self.hz.t[h]).max(0.0);
             env = self.hz.wd[h].max(env * (1.0 - r_plan * dt).max(0.0));
-            self.wp[h] = env;
+            cap = self.hz.cap[h].min(cap * (1.0 + r_plan * dt));
+            self.wp[h] = env.min(cap);
         }
         let w_target = self.wp[0];
 
@@ -467,14 +471,17 @@ impl<const W: usize> Planner<W> {
     /// Pan and tilt: corridor, reachability, shortest path, limited follower.
     fn step_pan(&mut self, cam: &mut Camera, dt: f32) {
         let cfg = self.cfg;
+        // The acceleration norm budget is split once between the axes, so that each axis can
+        // count on its share (to brake before an edge, say) and the norm can never exceed it.
+        let s = cfg.tilt_accel_share;
         let lx = AxisLimits {
             vmax: cfg.max_pan_speed,
-            amax: cfg.max_accel,
+            amax: cfg.max_accel * libm::sqrtf(1.0 - s * s),
             jmax: cfg.max_jerk,
             tau: cfg.response_s,
             rest: cfg.rest_speed,
         };
-        let ly = AxisLimits { vmax: cfg.max_tilt_speed, ..lx };
+        let ly = AxisLimits { vmax: cfg.max_tilt_speed, amax: cfg.max_accel * s, ..lx };
         let (w, h) = (cam.w, cam.w / cfg.aspect);
         let (pw, ph) = (self.pano.w as f32, self.pano.h as f32);
         let vdx = self.axis_velocity(cam.x, true, &lx);
@@ -483,17 +490,11 @@ impl<const W: usize> Planner<W> {
         let (ex, ey) = (0.5 * w * cam.wr, 0.5 * h * cam.wr);
         let vdx = wall_cap(vdx, cam.x.p, cam.x.v, (w / 2.0, ex), (pw - w / 2.0, -ex), &lx);
         let vdy = wall_cap(vdy, cam.y.p, cam.y.v, (h / 2.0, ey), (ph - h / 2.0, -ey), &ly);
-
-        // Acceleration: wanted per axis, jerk-limited, then the norm bounded.
-        let (ax, ay) = clamp_norm(
-            wanted_accel(vdx, cam.x.v, &lx),
-            wanted_accel(vdy, cam.y.v, &ly),
-            cfg.max_accel,
-        );
         let jd = cfg.max_jerk * dt;
-        let ax = cam.x.a + (ax - cam.x.a).clamp(-jd, jd);
-        let ay = cam.y.a + (ay - cam.y.a).clamp(-jd, jd);
-        let (ax, ay) = clamp_norm(ax, ay, cfg.max_accel);
+        let ax = cam.x.a + (wanted_accel(vdx, cam.x.v, &lx) - cam.x.a).clamp(-jd, jd);
+        let ay = cam.y.a + (wanted_accel(vdy, cam.y.v, &ly) - cam.y.a).clamp(-jd, jd);
+        let ax = ax.clamp(-lx.amax, lx.amax);
+        let ay = ay.clamp(-ly.amax, ly.amax);
         cam.x.advance(vdx, ax, dt, &lx, w / 2.0, pw - w / 2.0);
         cam.y.advance(vdy, ay, dt, &ly, h / 2.0, ph - h / 2.0);
     }
@@ -504,6 +505,7 @@ impl<const W: usize> Planner<W> {
         let hz = &self.hz;
         let n = hz.n;
         let size = if is_x { self.pano.w as f32 } else { self.pano.h as f32 };
+        let lead_frames = libm::roundf(cfg.lead_s * cfg.frame_rate) as usize;
         for h in 0..n {
             let w = self.wp[h];
             let half = if is_x { w / 2.0 } else { w / cfg.aspect / 2.0 };
@@ -512,9 +514,19 @@ impl<const W: usize> Planner<W> {
                 TargetKind::None => (lo_b, hi_b),
                 kind => {
                     let (t, v) = if is_x { (hz.tx[h], hz.bvx[h]) } else { (hz.ty[h], hz.bvy[h]) };
+                    // Lead room: aim where the ball will be `lead_s` later — read from the
+                    // smoothed future where the horizon has it, extrapolated beyond.
                     let lead = match kind {
                         TargetKind::Ball | TargetKind::Bridged => {
-                            (cfg.lead_s * v).clamp(-cfg.max_lead * half, cfg.max_lead * half)
+                            let h2 = h + lead_frames;
+                            let ahead = if h2 < n
+                                && matches!(hz.kind[h2], TargetKind::Ball | TargetKind::Bridged)
+                            {
+                                if is_x { hz.tx[h2] } else { hz.ty[h2] }
+                            } else {
+                                t + v * cfg.lead_s
+                            };
+                            (ahead - t).clamp(-cfg.max_lead * half, cfg.max_lead * half)
                         }
                         _ => 0.0,
                     };
@@ -586,10 +598,4 @@ impl<const W: usize> Planner<W> {
 fn clamp_mid(c: f32, size: f32, total: f32) -> f32 {
     let (lo, hi) = (size / 2.0, total - size / 2.0);
     if !c.is_finite() || lo > hi { total / 2.0 } else { c.clamp(lo, hi) }
-}
-
-/// Scales `(x, y)` down to norm `max` if longer.
-fn clamp_norm(x: f32, y: f32, max: f32) -> (f32, f32) {
-    let n = libm::hypotf(x, y);
-    if n > max && n > 0.0 { (x * max / n, y * max / n) } else { (x, y) }
 }

@@ -131,7 +131,7 @@ pub(crate) fn wall_cap(
     l: &AxisLimits,
 ) -> f32 {
     let lag = l.tau + l.amax / l.jmax;
-    let brake = 0.6 * l.amax;
+    let brake = 0.5 * l.amax;
     let room = |d: f32, rel: f32| libm::sqrtf(2.0 * brake * (d - rel.abs() * lag).max(0.0));
     let vd = vd.min(hi.1 + room(hi.0 - p, v - hi.1));
     vd.max(lo.1 - room(p - lo.0, v - lo.1))

@@ -14,7 +14,7 @@ pub(crate) const F_TRACK: u8 = 2;
 pub(crate) const F_SEG_START: u8 = 4;
 /// A kick was accepted at this frame (the prior carries the kick's uncertainty).
 pub(crate) const F_KICK: u8 = 8;
-/// `meas` holds a candidate that was not (yet) accepted: part of a chain that may start a track.
+/// `cand` holds a detection of the chain that may start (or move) a track.
 pub(crate) const F_CAND: u8 = 16;
 
 /// The player summary of one frame in float pixels.
@@ -38,8 +38,10 @@ pub(crate) struct Entry {
     pub since_meas: f32,
     /// Seconds the filtered ball has been still, up to this frame.
     pub still_run: f32,
-    /// Accepted measurement (with `F_MEAS`) or chain candidate (with `F_CAND`), px.
+    /// Accepted measurement (with `F_MEAS`), px.
     pub meas: [f32; 2],
+    /// Candidate of the chain that may start (or move) a track (with `F_CAND`), px.
+    pub cand: [f32; 2],
     /// Filter prediction for this frame (x, y), before the measurement.
     pub prior: [Kf; 2],
     /// Filter state after the measurement (x, y).
