@@ -67,7 +67,7 @@ const BREAK_GAP_S: f32 = 2.0;
 pub struct TargetInfo {
     /// What is followed.
     pub kind: TargetKind,
-    /// Target point (ball, clamped ball, or players' centroid), px; NaN for [`TargetKind::None`].
+    /// Target point (ball, clamped ball, or players' centroid), px; 0 for [`TargetKind::None`].
     pub x: f32,
     /// Target point, px.
     pub y: f32,
@@ -364,9 +364,10 @@ impl<const W: usize> Planner<W> {
         let mut cam = cam;
         if !placed {
             let dt = secs(pts - cam.pts);
-            self.step_zoom(&mut cam, w_target, dt);
-            self.plan_widths(cam.w);
-            self.step_pan(&mut cam, dt);
+            let (w_want, wr_want) = self.zoom_want(&cam, w_target, dt);
+            self.plan_widths(w_want);
+            self.step_pan(&mut cam, dt, w_want, wr_want);
+            self.apply_zoom(&mut cam, w_want, wr_want, dt);
             cam.pts = pts;
         }
         self.cam = Some(cam);
@@ -428,8 +429,9 @@ impl<const W: usize> Planner<W> {
     }
 
     /// Zoom follower on the envelope's width: hysteresis at rest, rate and acceleration limits,
-    /// braking so as to arrive without overshoot.
-    fn step_zoom(&self, cam: &mut Camera, w_target: f32, dt: f32) {
+    /// braking so as to arrive without overshoot. Returns the width it wants after `dt` and its
+    /// rate; [`Planner::apply_zoom`] applies it once the pan has made room for it.
+    fn zoom_want(&self, cam: &Camera, w_target: f32, dt: f32) -> (f32, f32) {
         let cfg = &self.cfg;
         let u = libm::logf(cam.w);
         let mut target = libm::logf(w_target.clamp(cfg.zoom_min_px, self.widest));
@@ -447,10 +449,24 @@ impl<const W: usize> Planner<W> {
         if wr.abs() < 1e-4 && vd == 0.0 {
             wr = 0.0;
         }
-        let w = libm::expf(u + 0.5 * (cam.wr + wr) * dt);
-        let wc = w.clamp(cfg.zoom_min_px, self.widest);
-        cam.wr = if wc != w { 0.0 } else { wr };
-        cam.w = if wc.is_finite() { wc } else { self.widest };
+        let w = libm::expf(u + 0.5 * (cam.wr + wr) * dt).min(self.fit_width());
+        if w.is_finite() { (w, wr) } else { (cam.w, 0.0) }
+    }
+
+    /// The widest crop of the output aspect that fits the panorama at all.
+    fn fit_width(&self) -> f32 {
+        (self.pano.w as f32).min(self.pano.h as f32 * self.cfg.aspect)
+    }
+
+    /// Applies the wanted zoom, no wider than fits around the camera's new centre: the zoom waits
+    /// for the pan rather than the panorama's edge shoving the camera.
+    fn apply_zoom(&self, cam: &mut Camera, w_want: f32, wr_want: f32, dt: f32) {
+        let (pw, ph) = (self.pano.w as f32, self.pano.h as f32);
+        let room_x = 2.0 * cam.x.p.min(pw - cam.x.p);
+        let room_y = 2.0 * cam.y.p.min(ph - cam.y.p) * self.cfg.aspect;
+        let w = if w_want > cam.w { w_want.min(room_x).min(room_y).max(cam.w) } else { w_want };
+        cam.wr = if w < w_want && dt > 0.0 { libm::logf(w / cam.w) / dt } else { wr_want };
+        cam.w = w;
     }
 
     /// Planned width per horizon frame: from the camera's width toward the envelope at the
@@ -469,7 +485,7 @@ impl<const W: usize> Planner<W> {
     }
 
     /// Pan and tilt: corridor, reachability, shortest path, limited follower.
-    fn step_pan(&mut self, cam: &mut Camera, dt: f32) {
+    fn step_pan(&mut self, cam: &mut Camera, dt: f32, w_want: f32, wr_want: f32) {
         let cfg = self.cfg;
         // The acceleration norm budget is split once between the axes, so that each axis can
         // count on its share (to brake before an edge, say) and the norm can never exceed it.
@@ -482,12 +498,12 @@ impl<const W: usize> Planner<W> {
             rest: cfg.rest_speed,
         };
         let ly = AxisLimits { vmax: cfg.max_tilt_speed, amax: cfg.max_accel * s, ..lx };
-        let (w, h) = (cam.w, cam.w / cfg.aspect);
         let (pw, ph) = (self.pano.w as f32, self.pano.h as f32);
         let vdx = self.axis_velocity(cam.x, true, &lx);
         let vdy = self.axis_velocity(cam.y, false, &ly);
-        // Edges move inward at half the width's growth.
-        let (ex, ey) = (0.5 * w * cam.wr, 0.5 * h * cam.wr);
+        // The edges the wanted zoom makes, moving inward at half the width's growth.
+        let (w, h) = (w_want, w_want / cfg.aspect);
+        let (ex, ey) = (0.5 * w * wr_want, 0.5 * h * wr_want);
         let vdx = wall_cap(vdx, cam.x.p, cam.x.v, (w / 2.0, ex), (pw - w / 2.0, -ex), &lx);
         let vdy = wall_cap(vdy, cam.y.p, cam.y.v, (h / 2.0, ey), (ph - h / 2.0, -ey), &ly);
         let jd = cfg.max_jerk * dt;
@@ -495,6 +511,8 @@ impl<const W: usize> Planner<W> {
         let ay = cam.y.a + (wanted_accel(vdy, cam.y.v, &ly) - cam.y.a).clamp(-jd, jd);
         let ax = ax.clamp(-lx.amax, lx.amax);
         let ay = ay.clamp(-ly.amax, ly.amax);
+        // Hard edges of the crop as it is now (the zoom adapts to the camera, not the reverse).
+        let (w, h) = (cam.w, cam.w / cfg.aspect);
         cam.x.advance(vdx, ax, dt, &lx, w / 2.0, pw - w / 2.0);
         cam.y.advance(vdy, ay, dt, &ly, h / 2.0, ph - h / 2.0);
     }
@@ -570,16 +588,16 @@ impl<const W: usize> Planner<W> {
         let target = if hz.n > 0 && self.win.len() > 0 {
             TargetInfo {
                 kind: hz.kind[0],
-                x: if hz.kind[0] == TargetKind::None { f32::NAN } else { hz.tx[0] },
-                y: if hz.kind[0] == TargetKind::None { f32::NAN } else { hz.ty[0] },
-                sigma: hz.sig[0],
-                desired_width: hz.wd[0],
+                x: if hz.kind[0] == TargetKind::None { 0.0 } else { finite(hz.tx[0]) },
+                y: if hz.kind[0] == TargetKind::None { 0.0 } else { finite(hz.ty[0]) },
+                sigma: finite(hz.sig[0]),
+                desired_width: finite(hz.wd[0]),
                 planned_width: cam.w,
                 set_piece: hz.set_piece[0],
                 horizon_frames: hz.n.min(u16::MAX as usize) as u16,
             }
         } else {
-            TargetInfo { x: f32::NAN, y: f32::NAN, ..TargetInfo::default() }
+            TargetInfo::default()
         };
         CameraState {
             pts,
@@ -592,6 +610,11 @@ impl<const W: usize> Planner<W> {
             target,
         }
     }
+}
+
+/// `v`, or 0 if it is not finite: what the planner reports is never NaN.
+fn finite(v: f32) -> f32 {
+    if v.is_finite() { v } else { 0.0 }
 }
 
 /// `c` moved so that a span of `size` centred on it lies inside `[0, total]`.

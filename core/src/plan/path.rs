@@ -163,14 +163,16 @@ impl Axis {
         if (vd - self.v) * (vd - v) < 0.0 {
             v = vd;
         }
-        v = v.clamp(-l.vmax, l.vmax);
+        // Above the speed limit (it was lowered live): come down at the acceleration limit.
+        let vlim = l.vmax.max(self.v.abs() - l.amax * dt);
+        v = v.clamp(-vlim, vlim);
         let mut p = self.p + 0.5 * (self.v + v) * dt;
         if p < lo || p > hi {
             // The panorama edge (or an edge moving in as the zoom widens): the camera goes where
             // the edge lets it, and its velocity is what it actually did, so nothing winds up.
             p = if lo <= hi { p.clamp(lo, hi) } else { 0.5 * (lo + hi) };
             if dt > 0.0 {
-                v = ((p - self.p) / dt).clamp(-l.vmax, l.vmax);
+                v = ((p - self.p) / dt).clamp(-vlim, vlim);
             }
         }
         let a = if dt > 0.0 { (v - self.v) / dt } else { 0.0 };
