@@ -174,8 +174,9 @@ impl<const W: usize> Horizon<W> {
             let dt = h as f32 * step;
             self.t[h] = t0 + dt;
             let s = st.map(|s| [s[0].predict(dt, 0.0), s[1].predict(dt, 0.0)]);
+            // The extrapolation is the follower's own prediction, not a longer gap: the age of
+            // the ball estimate stays that of the played frame.
             self.store_ball(h, e, s.as_ref(), f32::INFINITY);
-            self.since[h] = e.since_meas + dt;
         }
     }
 
