@@ -183,8 +183,8 @@ fn a_short_gap_is_bridged_along_the_ball_path() {
         |_| (2500.0, 1100.0, 800.0),
     );
     let (cams, _) = play(cfg(true), &obs);
-    for i in (6.1 * FPS) as usize..(7.1 * FPS) as usize {
-        let c = &cams[i];
+    let gap = (6.1 * FPS) as usize..(7.1 * FPS) as usize;
+    for (i, c) in cams.iter().enumerate().take(gap.end).skip(gap.start) {
         let (x, y) = truth(i as f32 / FPS);
         assert_eq!(c.target.kind, TargetKind::Bridged, "frame {i}: {c:?}");
         let e = (c.target.x - x).hypot(c.target.y - y);

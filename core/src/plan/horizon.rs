@@ -257,24 +257,21 @@ impl<const W: usize> Horizon<W> {
             let (since, next) = (self.since[h], self.next[h]);
             let mut kind = self.kind[h];
             if kind == TargetKind::Ball && since > 0.0 {
-                kind = if next.is_finite() && since + next <= cfg.gap_bridge_s {
-                    TargetKind::Bridged
-                } else if since <= cfg.coast_s || next <= cfg.coast_s {
-                    TargetKind::Bridged
-                } else {
-                    TargetKind::None
-                };
+                // Inside a gap short enough to bridge, or near the edge of a longer one.
+                let bridged = next.is_finite() && since + next <= cfg.gap_bridge_s;
+                let coasting = since <= cfg.coast_s || next <= cfg.coast_s;
+                kind = if bridged || coasting { TargetKind::Bridged } else { TargetKind::None };
             }
             if kind == TargetKind::None && !self.px[h].is_nan() {
                 kind = TargetKind::Players;
             }
             let (mut tx, mut ty) = (self.bx[h], self.by[h]);
             match kind {
-                TargetKind::Ball | TargetKind::Bridged => {
-                    if !pitch.inside(tx, ty, cfg.out_margin_m) {
-                        (tx, ty) = pitch.clamp_inside(tx, ty, cfg.out_margin_m);
-                        kind = TargetKind::OutOfPlay;
-                    }
+                TargetKind::Ball | TargetKind::Bridged
+                    if !pitch.inside(tx, ty, cfg.out_margin_m) =>
+                {
+                    (tx, ty) = pitch.clamp_inside(tx, ty, cfg.out_margin_m);
+                    kind = TargetKind::OutOfPlay;
                 }
                 TargetKind::Players => (tx, ty) = (self.px[h], self.py[h]),
                 _ => {}

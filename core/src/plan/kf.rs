@@ -67,7 +67,7 @@ impl Kf {
     pub fn rts(&self, dt: f32, prior: &Kf, next: &Kf) -> Kf {
         // C = Pf Fᵀ Pp⁻¹ with F = [[1, dt], [0, 1]].
         let det = prior.pp * prior.vv - prior.pv * prior.pv;
-        if !(det > 1e-12) {
+        if det.is_nan() || det <= 1e-12 {
             return *self;
         }
         let (a, b, c, d) = (self.pp + dt * self.pv, self.pv, self.pv + dt * self.vv, self.vv); // Pf Fᵀ

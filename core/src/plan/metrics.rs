@@ -242,12 +242,12 @@ impl CameraMetrics {
         // Lag: cross-correlation of x velocities, streaming over a ring of 2·LAG+1 frames.
         let valid = truth.in_play && truth.x.is_finite() && truth.y.is_finite();
         let mut ball_vx = 0.0;
-        if let Some((bx, was_valid)) = self.last_ball {
-            if valid && was_valid {
-                let v = (truth.x - bx) * fps;
-                if v.abs() <= self.cfg.max_ball_speed {
-                    ball_vx = v;
-                }
+        if let Some((bx, true)) = self.last_ball
+            && valid
+        {
+            let v = (truth.x - bx) * fps;
+            if v.abs() <= self.cfg.max_ball_speed {
+                ball_vx = v;
             }
         }
         self.last_ball = Some((truth.x, valid));

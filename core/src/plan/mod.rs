@@ -292,10 +292,10 @@ impl<const W: usize> Planner<W> {
             }
         }
         let entry = Entry { pts: obs.pts, dt, players: self.players_of(obs), ..Entry::default() };
-        if let Some(old) = self.win.push(entry) {
-            if self.cam.is_some_and(|c| old.pts >= c.pts) {
-                self.counters.window_overflows += 1;
-            }
+        if let Some(old) = self.win.push(entry)
+            && self.cam.is_some_and(|c| old.pts >= c.pts)
+        {
+            self.counters.window_overflows += 1;
         }
         self.counters.pushed += 1;
         let bounds = (self.pano.w as f32, self.pano.h as f32);
@@ -321,10 +321,8 @@ impl<const W: usize> Planner<W> {
     /// PTS; the camera moves by the time elapsed since the previous call, within its limits.
     pub fn crop_at(&mut self, pts: u64) -> CameraState {
         self.counters.queries += 1;
-        if let Some(c) = self.cam {
-            if pts == c.pts {
-                return self.last;
-            }
+        if self.cam.is_some_and(|c| c.pts == pts) {
+            return self.last;
         }
         let Some(k0) = self.frame_for(pts) else {
             return self.hold(pts);
@@ -585,7 +583,7 @@ impl<const W: usize> Planner<W> {
 
     fn state_of(&self, cam: &Camera, pts: u64) -> CameraState {
         let hz = &self.hz;
-        let target = if hz.n > 0 && self.win.len() > 0 {
+        let target = if hz.n > 0 && !self.win.is_empty() {
             TargetInfo {
                 kind: hz.kind[0],
                 x: if hz.kind[0] == TargetKind::None { 0.0 } else { finite(hz.tx[0]) },

@@ -256,9 +256,11 @@ mod tests {
             let (u2, v2) = p.to_pitch(x, y);
             assert!((u - u2).abs() < 0.05 && (v - v2).abs() < 0.05, "{u},{v} -> {u2},{v2}");
         }
-        // Perspective: the centre of the pitch lies below the middle row (near half is larger).
+        // Perspective: the far half takes fewer rows than the near half, so the halfway point of
+        // the depth lies above the middle row: g(1/2) = 1 / (1 + r) with r = 0.49 / 0.28.
         let (_, yc) = p.to_px(52.5, 34.0);
-        assert!(yc > (0.22 + 0.94) / 2.0 * 1900.0);
+        let g = 1.0 / (1.0 + 0.49 / 0.28);
+        assert!((yc - (0.22 + (0.94 - 0.22) * g) * 1900.0).abs() < 0.5, "{yc}");
         assert!(p.px_per_m(1700.0) > p.px_per_m(500.0));
     }
 

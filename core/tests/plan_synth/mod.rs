@@ -440,17 +440,17 @@ impl Match {
                 score: score(self.rng.range(0.2, 0.5)),
             });
         }
-        if let Some((su, sv)) = self.cfg.spare {
-            if self.rng.chance(0.5) {
-                let (x, y) = self.pitch.to_px(su, sv);
-                let j = self.cfg.jitter_px;
-                c.push(BallCandidate {
-                    pos: q8(x + self.rng.normal() * j, y + self.rng.normal() * j),
-                    score: score(self.rng.range(0.4, 0.7)),
-                });
-            }
+        if let Some((su, sv)) = self.cfg.spare
+            && self.rng.chance(0.5)
+        {
+            let (x, y) = self.pitch.to_px(su, sv);
+            let j = self.cfg.jitter_px;
+            c.push(BallCandidate {
+                pos: q8(x + self.rng.normal() * j, y + self.rng.normal() * j),
+                score: score(self.rng.range(0.4, 0.7)),
+            });
         }
-        c.sort_by(|a, b| b.score.cmp(&a.score));
+        c.sort_by_key(|b| std::cmp::Reverse(b.score));
         let mut out = [BallCandidate::default(); MAX_BALL_CANDIDATES];
         let n = c.len().min(MAX_BALL_CANDIDATES);
         out[..n].copy_from_slice(&c[..n]);
