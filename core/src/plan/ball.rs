@@ -14,7 +14,7 @@ use crate::geom::q8_to_px;
 use crate::obs::{BallState, MAX_BALL_CANDIDATES, Observation};
 
 /// How many still places the spare-ball detector remembers.
-const SPOTS: usize = 8;
+const SPOTS: usize = 16;
 /// Consecutive consistent detections needed to start a track.
 const INIT_FRAMES: u32 = 3;
 /// A jump beyond the gate is taken for a kick only this soon after the last measurement, s: later,
@@ -22,6 +22,8 @@ const INIT_FRAMES: u32 = 3;
 const KICK_WINDOW_S: f32 = 0.1;
 /// A spot not seen for this long is forgotten, s.
 const SPOT_EXPIRY_S: f32 = 2.0;
+/// A place known to hold a spare ball is remembered through longer lapses in its detections, s.
+const SPARE_EXPIRY_S: f32 = 10.0;
 /// A place hit in at least this share of frames since first seen is "always there".
 const SPOT_MIN_HIT_SHARE: f32 = 0.3;
 /// ... and it is a spare ball if in this share of those hits the ball was elsewhere.
@@ -283,7 +285,7 @@ impl BallFilter {
             } else if long && (coasting || (track_still && chain_moving)) {
                 if !coasting {
                     // Left for a moving ball: the place it sat still is a spare ball.
-                    self.force_spare(pts, self.kf[0].p, self.kf[1].p);
+                    self.force_spare(cfg, pts, self.kf[0].p, self.kf[1].p);
                 }
                 self.replay_chain(cfg, win, len, false);
                 n.track_switches += 1;
@@ -439,9 +441,11 @@ impl BallFilter {
     ) {
         let rad = cfg.spare_radius_px;
         let far = rad * SPOT_FAR_RADII;
-        for s in self.spots.iter_mut() {
-            if s.used && secs(pts.saturating_sub(s.last)) > SPOT_EXPIRY_S {
-                s.used = false;
+        for k in 0..SPOTS {
+            let s = self.spots[k];
+            let expiry = if self.spot_is_spare(cfg, &s) { SPARE_EXPIRY_S } else { SPOT_EXPIRY_S };
+            if s.used && secs(pts.saturating_sub(s.last)) > expiry {
+                self.spots[k].used = false;
             }
         }
         // Which candidates sit on a place already still for a while: those say nothing about
@@ -478,19 +482,7 @@ impl BallFilter {
                     s.y += 0.05 * (c.y - s.y);
                 }
                 None => {
-                    // Reuse a free slot, else the one seen least recently.
-                    let slot = match self.spots.iter().position(|s| !s.used) {
-                        Some(k) => k,
-                        None => {
-                            let mut k = 0;
-                            for (j, s) in self.spots.iter().enumerate() {
-                                if s.last < self.spots[k].last {
-                                    k = j;
-                                }
-                            }
-                            k
-                        }
-                    };
+                    let slot = self.victim(cfg);
                     self.spots[slot] = StillSpot {
                         used: true,
                         x: c.x,
@@ -507,8 +499,8 @@ impl BallFilter {
     }
 
     /// Marks the place `(x, y)` as a spare ball from now on (while it stays there).
-    fn force_spare(&mut self, pts: u64, x: f32, y: f32) {
-        let slot = self.spot_slot(x, y);
+    fn force_spare(&mut self, cfg: &PlannerConfig, pts: u64, x: f32, y: f32) {
+        let slot = self.spot_slot(cfg, x, y);
         let s = &mut self.spots[slot];
         if !s.used {
             *s = StillSpot { used: true, x, y, first: pts, last: pts, ..StillSpot::default() };
@@ -516,45 +508,54 @@ impl BallFilter {
         s.forced = true;
     }
 
-    /// The spot at `(x, y)`, else a free one, else the one seen least recently.
-    fn spot_slot(&self, x: f32, y: f32) -> usize {
+    /// The spot at `(x, y)`, else the slot to give up ([`BallFilter::victim`]).
+    fn spot_slot(&self, cfg: &PlannerConfig, x: f32, y: f32) -> usize {
         let rad = 2.0 * JUMP_BASE_PX;
-        if let Some(k) = self
-            .spots
+        self.spots
             .iter()
             .position(|s| s.used && (s.x - x) * (s.x - x) + (s.y - y) * (s.y - y) <= rad * rad)
-        {
-            return k;
-        }
+            .unwrap_or_else(|| self.victim(cfg))
+    }
+
+    /// A free slot, else the least established place: never a known spare ball while another
+    /// will do, then the fewest hits (a moving ball leaves one-hit places behind it every frame),
+    /// then the one seen least recently.
+    fn victim(&self, cfg: &PlannerConfig) -> usize {
         if let Some(k) = self.spots.iter().position(|s| !s.used) {
             return k;
         }
+        let key = |s: &StillSpot| (self.spot_is_spare(cfg, s), s.hits, s.last);
         let mut k = 0;
-        for (j, s) in self.spots.iter().enumerate() {
-            if s.last < self.spots[k].last {
+        for j in 1..SPOTS {
+            if key(&self.spots[j]) < key(&self.spots[k]) {
                 k = j;
             }
         }
         k
     }
 
+    /// Whether the place `s` holds a spare ball.
+    fn spot_is_spare(&self, cfg: &PlannerConfig, s: &StillSpot) -> bool {
+        if !s.used {
+            return false;
+        }
+        let span = secs(s.last.saturating_sub(s.first));
+        s.forced
+            || span >= cfg.spare_ball_s
+                && s.hits as f32 >= SPOT_MIN_HIT_SHARE * (span * cfg.frame_rate + 1.0)
+                && s.elsewhere as f32 >= SPOT_MIN_ELSEWHERE_SHARE * s.hits as f32
+    }
+
     fn is_spare(&self, cfg: &PlannerConfig, x: f32, y: f32) -> bool {
         let rad = cfg.spare_radius_px;
         self.spots.iter().any(|s| {
-            if !s.used || (s.x - x) * (s.x - x) + (s.y - y) * (s.y - y) > rad * rad {
-                return false;
-            }
-            let span = secs(s.last.saturating_sub(s.first));
-            s.forced
-                || span >= cfg.spare_ball_s
-                    && s.hits as f32 >= SPOT_MIN_HIT_SHARE * (span * cfg.frame_rate + 1.0)
-                    && s.elsewhere as f32 >= SPOT_MIN_ELSEWHERE_SHARE * s.hits as f32
+            (s.x - x) * (s.x - x) + (s.y - y) * (s.y - y) <= rad * rad && self.spot_is_spare(cfg, s)
         })
     }
 
     /// Number of places currently judged to hold a spare ball (for diagnostics).
     pub fn spare_places(&self, cfg: &PlannerConfig) -> usize {
-        self.spots.iter().filter(|s| s.used && self.is_spare(cfg, s.x, s.y)).count()
+        self.spots.iter().filter(|s| self.spot_is_spare(cfg, s)).count()
     }
 }
 
