@@ -389,10 +389,13 @@ impl BallFilter {
         let q = cfg.ball_accel_noise * cfg.ball_accel_noise;
         let sk = cfg.max_ball_speed * 0.5;
         let first = win.len() - len;
+        if continue_track {
+            self.rekick_gap(cfg, win, first);
+        }
         let e0 = *win.get(first);
         let (prior0, flags0) = if continue_track {
-            let span = e0.since_meas.max(e0.dt);
-            ([e0.prior[0].kick(span, sk), e0.prior[1].kick(span, sk)], F_TRACK | F_MEAS | F_KICK)
+            // The coasting prediction, re-run from the kick at the start of the gap.
+            (e0.prior, F_TRACK | F_MEAS)
         } else {
             let (mut vx, mut vy) = (0.0, 0.0);
             let el = win.get(win.len() - 1);
@@ -430,6 +433,61 @@ impl BallFilter {
             store(win.get_mut(i), kf, prior, F_TRACK | F_MEAS, self.still_run);
         }
         self.since_meas = 0.0;
+    }
+
+    /// Re-runs the coasting frames between the last measurement and the chain's first frame
+    /// `first` with the kick's uncertainty at the *start* of the gap: the ball was struck (or
+    /// deflected) somewhere in it, most likely early, so the smoother then bridges the gap along
+    /// a straight line instead of holding the old position until the ball reappears. Without a
+    /// measured frame before the gap (or a gap reaching the window's start), the kick goes on the
+    /// first coasting frame there is.
+    fn rekick_gap<const W: usize>(
+        &mut self,
+        cfg: &PlannerConfig,
+        win: &mut Window<W>,
+        first: usize,
+    ) {
+        let q = cfg.ball_accel_noise * cfg.ball_accel_noise;
+        let sk = cfg.max_ball_speed * 0.5;
+        // The gap: frames g..first, tracked but without a measurement.
+        let mut g = first;
+        while g > 0 {
+            let e = win.get(g - 1);
+            if e.flags & F_TRACK == 0 || e.flags & F_MEAS != 0 || e.flags & F_SEG_START != 0 {
+                break;
+            }
+            g -= 1;
+        }
+        if g == 0 || win.get(g - 1).flags & F_TRACK == 0 {
+            // Nothing to start from: kick the chain's own first prior.
+            let e = win.get_mut(first);
+            let span = e.since_meas.max(e.dt);
+            e.prior = [e.prior[0].kick(span, sk), e.prior[1].kick(span, sk)];
+            e.flags |= F_KICK;
+            return;
+        }
+        let mut kf = win.get(g - 1).post;
+        for i in g..first {
+            let e = win.get_mut(i);
+            let mut prior = [kf[0].predict(e.dt, q), kf[1].predict(e.dt, q)];
+            if i == g {
+                prior = [prior[0].kick(e.dt, sk), prior[1].kick(e.dt, sk)];
+                e.flags |= F_KICK;
+            }
+            e.prior = prior;
+            e.post = prior;
+            kf = prior;
+        }
+        // The chain's first frame: predicted from the re-run gap, or kicked itself when the chain
+        // starts right after the measurement.
+        let e = win.get_mut(first);
+        let prior = [kf[0].predict(e.dt, q), kf[1].predict(e.dt, q)];
+        e.prior = if g == first {
+            e.flags |= F_KICK;
+            [prior[0].kick(e.dt, sk), prior[1].kick(e.dt, sk)]
+        } else {
+            prior
+        };
     }
 
     fn observe_spots(
