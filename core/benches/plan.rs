@@ -91,6 +91,10 @@ fn main() {
     let adv = adversarial(frames);
     println!();
     println!(
+        "size_of::<Planner<{DEFAULT_WINDOW}>>() = {} bytes",
+        std::mem::size_of::<Planner<DEFAULT_WINDOW>>()
+    );
+    println!(
         "planner tick (push + crop_at), W = {DEFAULT_WINDOW}, {PANO:?}, {} ticks per row{}",
         frames - DELAY,
         if quick { " (quick: indicative only)" } else { "" }

@@ -9,16 +9,39 @@
 //! * **on every [`Planner::crop_at`]** (one per played frame, O(W)): a backward RTS pass gives the
 //!   ball at every frame of the horizon from past *and* future detections, short gaps bridged;
 //!   framing rules turn it (or the players, when the ball is lost) into a target and a desired
-//!   width per frame (`horizon`); the zoom is planned against a backward envelope of those widths
-//!   so it widens *before* it must; then for each axis a corridor (the dead zone around the target,
-//!   inside the panorama, reachable at the speed limit) and the shortest path through it from the
-//!   camera's position give the velocity to aim for, which a jerk- and acceleration-limited
-//!   follower executes (`path`).
+//!   width per frame (`horizon`); the zoom is planned against two backward envelopes of those
+//!   widths, so it widens *before* a wide framing is needed and narrows before the ball reaches a
+//!   panorama border where a wide crop could not hold it in the safe zone; then for each axis a
+//!   corridor (the dead zone around where the ball will be `lead_s` later, inside the panorama,
+//!   reachable at the speed limit) and the shortest path through it from the camera's position
+//!   give the velocity to aim for, which a jerk- and acceleration-limited follower executes
+//!   (`path`); the zoom is applied last, no wider than fits around the camera's new centre, so the
+//!   panorama's edge never shoves the camera.
 //!
 //! With `lookahead` off the same machinery runs on the filtered (causal) state extrapolated for
 //! `causal_predict_s`: a causal follower with the same limits, for comparison.
 //!
-//! No allocation, no `unsafe`, no panics on any input: bad observations are counted and skipped.
+//! No allocation, no `unsafe`, no panics on any input: bad observations are counted and skipped,
+//! and nothing the planner reports is NaN. A `Planner<256>` is about 60 KB: create it once (a
+//! `static`, or boxed by the caller) rather than on a small thread stack.
+//!
+//! ```
+//! use pitchcam_core::geom::Size;
+//! use pitchcam_core::obs::Observation;
+//! use pitchcam_core::plan::{DEFAULT_WINDOW, Planner, PlannerConfig, Preset};
+//! use pitchcam_core::time::SECOND;
+//!
+//! let pano = Size { w: 5700, h: 1900 };
+//! let cfg = PlannerConfig::preset(Preset::Broadcast, pano);
+//! let mut planner = Planner::<DEFAULT_WINDOW>::new(cfg, pano)?;
+//! // One playback tick: the newest captured frame's observation in, the crop of the frame
+//! // captured 7 s earlier out.
+//! let newest = Observation { pts: 7 * SECOND, ..Observation::default() };
+//! planner.push(&newest);
+//! let cam = planner.crop_at(newest.pts - 7 * SECOND);
+//! assert!(cam.rect.x >= 0 && cam.rect.x + cam.rect.w <= 5700 && cam.rect.w % 2 == 0);
+//! # Ok::<(), pitchcam_core::plan::ConfigError>(())
+//! ```
 
 mod ball;
 pub mod config;
