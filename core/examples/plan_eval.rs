@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p pitchcam-core --example plan_eval -- [--seconds 600] [--seeds 1001,1002,1003]
-//!     [--preset broadcast|action|wide|all] [--width 5700 --height 1900] [--per-seed]
+//!     [--preset broadcast|action|wide|all] [--width 5700 --height 1900] [--per-seed] [--hard]
+//!     [--dump FILE.csv [--dump-off]]
 //! ```
 //!
 //! Playback semantics as in the engine: the observation of captured frame `t` is pushed, then the
@@ -128,6 +129,9 @@ fn main() {
     let w: u32 = arg("--width").map_or(5700, |s| s.parse().expect("--width W"));
     let h: u32 = arg("--height").map_or(1900, |s| s.parse().expect("--height H"));
     let per_seed = args.iter().any(|a| a == "--per-seed");
+    // --hard: a worse detector (more misses, twice the occlusion bursts, three times the false
+    // balls) to see how the camera degrades.
+    let hard = args.iter().any(|a| a == "--hard");
     // --dump FILE: per-frame CSV of the first seed, first preset, look-ahead on (--dump-off: off).
     let dump_lookahead = !args.iter().any(|a| a == "--dump-off");
     let mut dump_file = arg("--dump").map(|p| {
@@ -149,12 +153,13 @@ fn main() {
     let pano = Size { w, h };
     let frames = (seconds * 30.0) as usize;
     println!(
-        "plan_eval: {} s × {} seeds {:?} at {}x{}, source: synthetic match (core/tests/plan_synth)",
+        "plan_eval: {} s × {} seeds {:?} at {}x{}, source: synthetic match (core/tests/plan_synth){}",
         seconds,
         seeds.len(),
         seeds,
         w,
-        h
+        h,
+        if hard { ", hard detector" } else { "" }
     );
     println!();
     println!(
@@ -170,7 +175,13 @@ fn main() {
             for &seed in &seeds {
                 let mut cfg = PlannerConfig::preset(preset, pano);
                 cfg.lookahead = lookahead;
-                let mut src = plan_synth::Match::new(plan_synth::SynthConfig::new(pano), seed);
+                let mut sc = plan_synth::SynthConfig::new(pano);
+                if hard {
+                    sc.p_detect = 0.8;
+                    sc.burst_rate = 0.3;
+                    sc.p_false = 0.15;
+                }
+                let mut src = plan_synth::Match::new(sc, seed);
                 let d = if lookahead == dump_lookahead { dump_file.take() } else { None };
                 let mut d = d;
                 let r = run(

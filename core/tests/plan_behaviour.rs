@@ -255,11 +255,14 @@ fn on_a_synthetic_match_the_look_ahead_beats_the_causal_follower() {
     };
     let (on, off) = (report(true), report(false));
     eprintln!("look-ahead {on:?}\ncausal {off:?}");
+    // Framing: never worse; motion: leads instead of lagging, and calmer for it.
     assert!(on.ball_in_frame >= 0.99, "look-ahead ball in frame {}", on.ball_in_frame);
-    assert!(on.ball_in_frame > off.ball_in_frame);
-    assert!(on.ball_in_safe_zone > off.ball_in_safe_zone);
+    assert!(on.ball_in_frame >= off.ball_in_frame);
+    assert!(on.ball_in_safe_zone >= off.ball_in_safe_zone);
     assert!(on.lag_ms.expect("ball moves") <= 0.0, "look-ahead lag {:?}", on.lag_ms);
-    assert!(on.lag_ms < off.lag_ms);
-    assert!(on.reversals_per_s <= 0.5);
+    assert!(off.lag_ms.expect("ball moves") > 0.0, "causal lag {:?}", off.lag_ms);
+    assert!(on.reversals_per_s < off.reversals_per_s && on.reversals_per_s <= 0.5);
+    assert!(on.jerk_rms < off.jerk_rms);
+    assert!(on.velocity_p99 < off.velocity_p99);
     assert!(on.accel_max <= cfg(true).max_accel * 1.01);
 }

@@ -3,8 +3,18 @@
 //! For each new frame it picks the measurement (the upstream tracker's ball or a raw candidate),
 //! rejects spare balls and outliers, runs one constant-velocity Kalman step per axis and stores
 //! prior and posterior in the window entry, so that a playback tick only has to run the backward
-//! (RTS) pass. Kicks are accepted as jumps within the reach of the fastest plausible ball; a track
-//! moves to another ball only after a chain of consistent detections there.
+//! (RTS) pass.
+//!
+//! One detection is believed only close to the prediction (a kick just after a measurement may
+//! jump further). Everything else feeds a *chain* of consistent detections, kept whether or not
+//! the track got a measurement this frame. A chain of three starts a track when there is none,
+//! and re-acquires a track that lost its ball within the ball's reach (re-running the gap with the
+//! kick at its start, so the smoother bridges it); a longer chain moves the track to another ball
+//! when the track lost its ball, or when the track sits still while the chain moves — a still
+//! ball while another moves is a spare ball, and its place is then rejected. Places where a
+//! detection stays still are remembered; one still for long while play is elsewhere (the tracked
+//! ball far away, or a moving detection far away) is a spare ball too. A still ball alone (a set
+//! piece) is not: other still detections say nothing about where play is.
 
 use super::PlannerCounters;
 use super::config::{MAX_CHAIN, PlannerConfig};
@@ -32,6 +42,8 @@ const SPOT_MIN_ELSEWHERE_SHARE: f32 = 0.25;
 const SPOT_FAR_RADII: f32 = 15.0;
 /// A place still this long is "settled": its detections do not show where play is, s.
 const SETTLED_S: f32 = 1.0;
+/// The track's position says where play is for this long after its last measurement, s.
+const HINT_S: f32 = 0.5;
 /// A jump is plausible within this distance plus the fastest ball's reach, px.
 const JUMP_BASE_PX: f32 = 20.0;
 
@@ -147,7 +159,7 @@ impl BallFilter {
             }
         }
         let prior = self.kf;
-        let hint = if self.active && self.since_meas < 0.5 {
+        let hint = if self.active && self.since_meas < HINT_S {
             Some((prior[0].p, prior[1].p))
         } else {
             None

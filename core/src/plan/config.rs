@@ -102,8 +102,10 @@ pub struct PlannerConfig {
     pub spread_zoom: f32,
     /// Extra crop width per px of ball position uncertainty (1 σ).
     pub uncertainty_zoom: f32,
-    /// Crop width for a set piece (still ball on a corner arc, penalty or centre spot), m.
+    /// Crop width for a set piece (still ball on a corner arc, penalty or centre spot), m ...
     pub set_piece_m: f32,
+    /// ... and at least this many times the open-play width there.
+    pub set_piece_zoom: f32,
     /// A ball still this long (past and future together) on a spot is a set piece, s.
     pub set_piece_still_s: f32,
     /// Distance from a spot within which a still ball counts as on it, m.
@@ -162,11 +164,12 @@ impl PlannerConfig {
             max_zoom_rate: 0.10,
             max_zoom_accel: 0.3,
             zoom_hysteresis: 0.06,
-            framing_m: 36.0,
+            framing_m: 40.0,
             speed_zoom_s: 0.5,
             spread_zoom: 1.6,
             uncertainty_zoom: 2.0,
-            set_piece_m: 50.0,
+            set_piece_m: 60.0,
+            set_piece_zoom: 1.3,
             set_piece_still_s: 1.0,
             set_piece_radius_m: 3.0,
             still_speed: 40.0,
@@ -189,10 +192,10 @@ impl PlannerConfig {
                 max_lead: 0.6,
                 zoom_min_px: 1280.0,
                 max_zoom_rate: 0.13,
-                framing_m: 26.0,
+                framing_m: 28.0,
                 speed_zoom_s: 0.4,
                 spread_zoom: 1.0,
-                set_piece_m: 40.0,
+                set_piece_m: 50.0,
                 fallback_m: 45.0,
                 ..base
             },
@@ -209,7 +212,7 @@ impl PlannerConfig {
                 framing_m: 60.0,
                 speed_zoom_s: 0.3,
                 spread_zoom: 2.2,
-                set_piece_m: 60.0,
+                set_piece_m: 70.0,
                 fallback_m: 65.0,
                 ..base
             },
@@ -247,7 +250,7 @@ impl PlannerConfig {
         if pano.w < MIN_PANORAMA || pano.h < MIN_PANORAMA {
             return Err(ConfigError::PanoramaTooSmall { w: pano.w, h: pano.h });
         }
-        let ranges: [(&'static str, f32, f32, f32); 40] = [
+        let ranges: [(&'static str, f32, f32, f32); 41] = [
             ("aspect", self.aspect, 0.1, 10.0),
             ("frame_rate", self.frame_rate, 1.0, 1000.0),
             ("lookahead_s", self.lookahead_s, 0.0, 60.0),
@@ -282,6 +285,7 @@ impl PlannerConfig {
             ("spread_zoom", self.spread_zoom, 0.0, 100.0),
             ("uncertainty_zoom", self.uncertainty_zoom, 0.0, 100.0),
             ("set_piece_m", self.set_piece_m, 0.0, 1e4),
+            ("set_piece_zoom", self.set_piece_zoom, 1.0, 10.0),
             ("set_piece_still_s", self.set_piece_still_s, 0.0, 600.0),
             ("set_piece_radius_m", self.set_piece_radius_m, 0.0, 1e3),
             ("still_speed", self.still_speed, 0.0, 1e6),

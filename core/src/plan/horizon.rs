@@ -355,11 +355,13 @@ impl<const W: usize> Horizon<W> {
                     let mut w =
                         base + cfg.speed_zoom_s * self.aux[h] + cfg.uncertainty_zoom * self.sig[h];
                     if self.set_piece[h] {
-                        w = w.max(cfg.set_piece_m * ppm);
+                        w = w.max(cfg.set_piece_m * ppm).max(cfg.set_piece_zoom * w);
                     }
                     w
                 }
-                TargetKind::OutOfPlay => base.max(cfg.set_piece_m * ppm),
+                TargetKind::OutOfPlay => {
+                    base.max(cfg.set_piece_m * ppm).max(cfg.set_piece_zoom * base)
+                }
                 TargetKind::Players => {
                     let lost = if self.since[h].is_finite() {
                         (self.since[h] - cfg.gap_bridge_s).clamp(0.0, 30.0)

@@ -30,16 +30,19 @@ pub struct PitchModel {
     pub near_half_width: f32,
 }
 
+/// The defaults describe the synthetic match's camera (`core::sim`): far touchline at 20 % of the
+/// height, near touchline at 90 %, the near touchline spanning 90 % of the width and objects on it
+/// 2.2 times larger than on the far one.
 impl Default for PitchModel {
     fn default() -> Self {
         PitchModel {
             length_m: 105.0,
             width_m: 68.0,
-            far_y: 0.22,
-            near_y: 0.94,
+            far_y: 0.2,
+            near_y: 0.9,
             center_x: 0.5,
-            far_half_width: 0.28,
-            near_half_width: 0.49,
+            far_half_width: 0.45 / 2.2,
+            near_half_width: 0.45,
         }
     }
 }
@@ -248,19 +251,20 @@ mod tests {
     fn corners_and_round_trip() {
         let p = PitchPx::new(PitchModel::default(), PANO);
         let (x, y) = p.to_px(0.0, 0.0);
-        assert!((x - (0.5 - 0.28) * 5700.0).abs() < 0.5 && (y - 0.22 * 1900.0).abs() < 0.5);
+        assert!((x - (0.5 - 0.45 / 2.2) * 5700.0).abs() < 0.5 && (y - 0.2 * 1900.0).abs() < 0.5);
         let (x, y) = p.to_px(105.0, 68.0);
-        assert!((x - (0.5 + 0.49) * 5700.0).abs() < 0.5 && (y - 0.94 * 1900.0).abs() < 0.5);
+        assert!((x - (0.5 + 0.45) * 5700.0).abs() < 0.5 && (y - 0.9 * 1900.0).abs() < 0.5);
         for &(u, v) in &[(10.0, 5.0), (52.5, 34.0), (100.0, 60.0), (-3.0, 70.0)] {
             let (x, y) = p.to_px(u, v);
             let (u2, v2) = p.to_pitch(x, y);
             assert!((u - u2).abs() < 0.05 && (v - v2).abs() < 0.05, "{u},{v} -> {u2},{v2}");
         }
         // Perspective: the far half takes fewer rows than the near half, so the halfway point of
-        // the depth lies above the middle row: g(1/2) = 1 / (1 + r) with r = 0.49 / 0.28.
+        // the depth lies above the middle row: g(1/2) = 1 / (1 + r) with r = 2.2. (The sim's
+        // pinhole model puts it at the same row: scale 1/1.6 between 1/2.2 and 1.)
         let (_, yc) = p.to_px(52.5, 34.0);
-        let g = 1.0 / (1.0 + 0.49 / 0.28);
-        assert!((yc - (0.22 + (0.94 - 0.22) * g) * 1900.0).abs() < 0.5, "{yc}");
+        let g = 1.0 / (1.0 + 2.2);
+        assert!((yc - (0.2 + (0.9 - 0.2) * g) * 1900.0).abs() < 0.5, "{yc}");
         assert!(p.px_per_m(1700.0) > p.px_per_m(500.0));
     }
 
