@@ -176,7 +176,8 @@ impl RunArgs {
             Some(p) => Config::from_file(p)?,
             None => Config::default(),
         };
-        let file_has_duration = self.config.is_some() && c.run.duration_s != Config::default().run.duration_s;
+        let file_has_duration =
+            self.config.is_some() && c.run.duration_s != Config::default().run.duration_s;
         if let Some(s) = &self.source {
             c.source.uri = s.clone();
         }
@@ -251,7 +252,8 @@ mod tests {
 
     #[test]
     fn other_sources_run_until_stopped_by_default() {
-        let a = RunArgs { source: Some("gst:videotestsrc is-live=true".into()), ..Default::default() };
+        let a =
+            RunArgs { source: Some("gst:videotestsrc is-live=true".into()), ..Default::default() };
         assert_eq!(a.resolve().unwrap().run.duration_s, None);
     }
 

@@ -272,7 +272,9 @@ impl Config {
         Source::parse(&self.source.uri)?;
         let (w, h) = parse_size("source.resolution", &self.source.resolution)?;
         if w < 320 || h < 160 {
-            return err(format!("source.resolution {w}x{h}: the synthetic match needs at least 320x160"));
+            return err(format!(
+                "source.resolution {w}x{h}: the synthetic match needs at least 320x160"
+            ));
         }
         if w > 16384 || h > 16384 {
             return err(format!("source.resolution {w}x{h}: at most 16384 pixels per side"));
@@ -281,7 +283,10 @@ impl Config {
             return err(format!("source.fps {}: must be 1..=240", self.source.fps));
         }
         if !(self.delay.seconds.is_finite() && (0.5..=30.0).contains(&self.delay.seconds)) {
-            return err(format!("delay.seconds {}: must be between 0.5 and 30", self.delay.seconds));
+            return err(format!(
+                "delay.seconds {}: must be between 0.5 and 30",
+                self.delay.seconds
+            ));
         }
         let a = &self.analysis;
         if !(a.conf.is_finite() && (0.0..1.0).contains(&a.conf)) {
@@ -342,7 +347,10 @@ impl Config {
             return err(format!("output.panorama_size {pw}x{ph}: too small"));
         }
         if !(1..=600).contains(&o.keyframe_interval) {
-            return err(format!("output.keyframe_interval {}: must be 1..=600", o.keyframe_interval));
+            return err(format!(
+                "output.keyframe_interval {}: must be 1..=600",
+                o.keyframe_interval
+            ));
         }
         for s in &o.streams {
             if !(s.starts_with("rtmp://") || s.starts_with("rtmps://") || s.starts_with("srt://")) {
@@ -353,20 +361,28 @@ impl Config {
             }
         }
         if ![8000, 16000, 22050, 32000, 44100, 48000].contains(&self.audio.rate) {
-            return err(format!("audio.rate {}: one of 8000, 16000, 22050, 32000, 44100, 48000", self.audio.rate));
+            return err(format!(
+                "audio.rate {}: one of 8000, 16000, 22050, 32000, 44100, 48000",
+                self.audio.rate
+            ));
         }
         if !(16_000..=512_000).contains(&self.audio.bitrate) {
             return err(format!("audio.bitrate {}: must be 16000..=512000", self.audio.bitrate));
         }
         let t = &self.threads;
-        for (k, p) in [("threads.analysis_priority", t.analysis_priority), ("threads.playback_priority", t.playback_priority)] {
+        for (k, p) in [
+            ("threads.analysis_priority", t.analysis_priority),
+            ("threads.playback_priority", t.playback_priority),
+        ] {
             if !(1..=99).contains(&p) {
                 return err(format!("{k} {p}: SCHED_FIFO priorities are 1..=99"));
             }
         }
         if let Some(d) = self.run.duration_s {
             if !(d.is_finite() && d > 0.0 && d <= 7.0 * 86400.0) {
-                return err(format!("run.duration_s {d}: must be > 0 and at most a week (omit it to run until stopped)"));
+                return err(format!(
+                    "run.duration_s {d}: must be > 0 and at most a week (omit it to run until stopped)"
+                ));
             }
         }
         Ok(())
@@ -434,13 +450,17 @@ impl Source {
         }
         if let Some(d) = s.strip_prefix("gst:") {
             if d.trim().is_empty() {
-                return err("source gst: needs a pipeline description, e.g. gst:videotestsrc is-live=true");
+                return err(
+                    "source gst: needs a pipeline description, e.g. gst:videotestsrc is-live=true",
+                );
             }
             return Ok(Source::Gst(d.trim().to_string()));
         }
         if let Some(d) = s.strip_prefix("camera:") {
             if d.is_empty() {
-                return err("source camera: needs a device, e.g. camera:/dev/video0 (or camera:argus:0)");
+                return err(
+                    "source camera: needs a device, e.g. camera:/dev/video0 (or camera:argus:0)",
+                );
             }
             return Ok(Source::Camera(d.to_string()));
         }
@@ -540,7 +560,10 @@ mod tests {
 
     #[test]
     fn stream_keys_are_redacted() {
-        assert_eq!(redact("rtmp://a.rtmp.youtube.com/live2/abcd-efgh"), "rtmp://a.rtmp.youtube.com/live2/***");
+        assert_eq!(
+            redact("rtmp://a.rtmp.youtube.com/live2/abcd-efgh"),
+            "rtmp://a.rtmp.youtube.com/live2/***"
+        );
         assert_eq!(
             redact("srt://1.2.3.4:9000?mode=caller&streamid=secret&latency=200"),
             "srt://1.2.3.4:9000?mode=caller&streamid=***&latency=200"

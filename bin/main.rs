@@ -32,7 +32,8 @@ fn main() -> ExitCode {
 
 fn cmd_run(args: &RunArgs) -> Result<(), String> {
     let cfg = args.resolve().map_err(|e| e.to_string())?;
-    let stop = pitchcam::signals::install_stop_handler().map_err(|e| format!("signal handler: {e}"))?;
+    let stop =
+        pitchcam::signals::install_stop_handler().map_err(|e| format!("signal handler: {e}"))?;
     eprintln!(
         "pitchcam {}: source {}, delay {:.1} s, {}, output {}",
         env!("CARGO_PKG_VERSION"),

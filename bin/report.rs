@@ -124,6 +124,10 @@ pub struct Report {
     pub cpu_percent: f64,
     /// Whether SCHED_FIFO was obtained for the realtime threads.
     pub rt_active: bool,
+    /// What `mlockall` did.
+    pub mlock: String,
+    /// Capture-side counters.
+    pub capture: CaptureReport,
     /// How threads were placed, in words.
     pub thread_plan: String,
     /// Ring capacity and bytes held by it (one NV12 frame each, no copies).
@@ -143,6 +147,23 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Errors that ended or degraded the run.
     pub errors: Vec<String>,
+}
+
+/// Capture-side counters.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CaptureReport {
+    /// Frames analysed.
+    pub analysed: u64,
+    /// Frames that carried no detector tensors.
+    pub frames_without_tensors: u64,
+    /// Frames whose tensors could not be read.
+    pub tensor_errors: u64,
+    /// Frames whose tensor storage stayed pinned to the frame (not writable at the probe).
+    pub tensors_pinned: u64,
+    /// Frames not allocated from the ring's own pool.
+    pub foreign_buffers: u64,
+    /// Observations lost because playback's queue was full.
+    pub observation_queue_full: u64,
 }
 
 /// The delay ring at a glance.

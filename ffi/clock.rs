@@ -25,7 +25,12 @@ pub fn sleep_until(deadline_ns: u64) {
         // SAFETY: `ts` is a valid timespec and the remaining-time pointer may be NULL with
         // TIMER_ABSTIME (the kernel does not write it for absolute sleeps).
         let rc = unsafe {
-            libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut())
+            libc::clock_nanosleep(
+                libc::CLOCK_MONOTONIC,
+                libc::TIMER_ABSTIME,
+                &ts,
+                std::ptr::null_mut(),
+            )
         };
         if rc != libc::EINTR {
             return;
@@ -46,4 +51,3 @@ mod tests {
         sleep_until(t0);
     }
 }
-

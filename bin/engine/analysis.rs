@@ -20,6 +20,8 @@ pub const MAX_CANDIDATES: usize = 4096;
 pub const MAX_KEPT: usize = 1000;
 /// Tracker history length (frames).
 pub const TRACK_HISTORY: usize = 256;
+/// How often an idle analysis thread looks for work.
+const POLL: Duration = Duration::from_millis(4);
 
 /// The analysis thread's state, built on the control thread and moved into the thread.
 pub struct Analysis {
@@ -53,8 +55,9 @@ impl Analysis {
                     if self.shutdown.capture_done() {
                         return pitchcam::os::metrics::thread_cpu_time_ns();
                     }
-                    // Woken by the probe after every push; the timeout only bounds shutdown.
-                    std::thread::park_timeout(Duration::from_millis(20));
+                    // Poll: the probe wakes nobody (see capture.rs). A few ms of observation
+                    // latency is nothing against the 7 s the planner looks ahead.
+                    std::thread::sleep(POLL);
                 }
             }
         }
@@ -65,13 +68,15 @@ impl Analysis {
         let t0 = monotonic_ns();
         let n = match &msg.tensors {
             Some(ft) => match ft.map() {
-                Ok(mapped) => match self.detector.detect(mapped.tensors(), &self.params, &mut self.dets[..]) {
-                    Ok(st) => st.written as usize,
-                    Err(_) => {
-                        self.stats.tensor_errors.incr();
-                        0
+                Ok(mapped) => {
+                    match self.detector.detect(mapped.tensors(), &self.params, &mut self.dets[..]) {
+                        Ok(st) => st.written as usize,
+                        Err(_) => {
+                            self.stats.tensor_errors.incr();
+                            0
+                        }
                     }
-                },
+                }
                 Err(_) => {
                     self.stats.tensor_errors.incr();
                     0

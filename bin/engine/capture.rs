@@ -23,7 +23,6 @@ use pitchcam::clock::monotonic_ns;
 use pitchcam::gst::{self, BufferPool, Pipeline, ProbeReturn, ProbeType, QueryType, VideoInfo};
 use pitchcam::tensor_meta;
 use std::sync::{Arc, OnceLock};
-use std::thread::Thread;
 
 /// Name of the ring-input sink in every capture pipeline.
 pub const RING_SINK: &str = "pitchcam_ring";
@@ -75,10 +74,9 @@ pub fn description(source: &Source, sim_caps: &str) -> Result<(String, bool), St
                 false,
             )
         }
-        Source::Gst(desc) => (
-            format!("{desc} ! videoconvert ! video/x-raw,format=NV12 ! {ring} sync=true"),
-            true,
-        ),
+        Source::Gst(desc) => {
+            (format!("{desc} ! videoconvert ! video/x-raw,format=NV12 ! {ring} sync=true"), true)
+        }
         Source::Camera(dev) => (
             format!(
                 "v4l2src device=\"{dev}\" ! videoconvert ! video/x-raw,format=NV12 ! {ring} sync=false"
@@ -99,7 +97,9 @@ fn uri_escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -112,8 +112,6 @@ pub struct ProbeSinks {
     pub frames: rtrb::Producer<FrameMsg>,
     /// Tensors to analysis.
     pub analysis: rtrb::Producer<AnalysisMsg>,
-    /// The analysis thread, woken after each push.
-    pub analysis_thread: Thread,
     /// Statistics.
     pub stats: Arc<EngineStats>,
 }
@@ -121,7 +119,12 @@ pub struct ProbeSinks {
 impl Capture {
     /// Parses the pipeline and installs the ring-input probe (and, for sources that allocate
     /// from downstream, the ALLOCATION answer with a pool of `pool_size` frames).
-    pub fn build(source: &Source, sim_caps: &str, pool_size: u32, sinks: ProbeSinks) -> Result<Capture, String> {
+    pub fn build(
+        source: &Source,
+        sim_caps: &str,
+        pool_size: u32,
+        sinks: ProbeSinks,
+    ) -> Result<Capture, String> {
         let (desc, live) = description(source, sim_caps)?;
         let pipeline = Pipeline::parse(&desc).map_err(|e| format!("capture pipeline: {e}"))?;
         let sink = pipeline.by_name(RING_SINK).map_err(|e| e.to_string())?;
@@ -149,13 +152,17 @@ impl Capture {
                         Err(e) => {
                             // Negotiation time, not the hot path: say it once and let upstream
                             // use its own pool (frames then count as foreign).
-                            eprintln!("warning: cannot create the ring's frame pool for {caps}: {e}");
+                            eprintln!(
+                                "warning: cannot create the ring's frame pool for {caps}: {e}"
+                            );
                             return ProbeReturn::Ok;
                         }
                     },
                 };
                 let cfg = pool.config();
-                if vi.size() > cfg.size as usize || q.add_allocation_pool(Some(&pool), cfg.size, cfg.min, cfg.max).is_err() {
+                if vi.size() > cfg.size as usize
+                    || q.add_allocation_pool(Some(&pool), cfg.size, cfg.min, cfg.max).is_err()
+                {
                     return ProbeReturn::Ok;
                 }
                 let _ = q.add_allocation_meta(gst::video_meta_api());
@@ -179,7 +186,7 @@ impl Capture {
         .map_err(|e| e.to_string())?;
 
         // BUFFER: the ring input.
-        let ProbeSinks { frames: mut frames_tx, analysis: mut analysis_tx, analysis_thread, stats } = sinks;
+        let ProbeSinks { frames: mut frames_tx, analysis: mut analysis_tx, stats } = sinks;
         let pool_for_probe = pool.clone();
         pad.add_probe(ProbeType::BUFFER, move |info| {
             let _hot = HotSection::enter();
@@ -211,10 +218,8 @@ impl Capture {
             if frames_tx.push(FrameMsg { pts: pts_ns, buf }).is_err() {
                 stats.capture_queue_full.incr();
             }
-            if analysis_tx.push(AnalysisMsg { pts: pts_ns, tensors, t_probe: t0 }).is_err() {
+            if analysis_tx.push(AnalysisMsg { pts: pts_ns, tensors }).is_err() {
                 stats.analysis_queue_full.incr();
-            } else {
-                analysis_thread.unpark();
             }
             stats.probe_ns.record(monotonic_ns().saturating_sub(t0));
             ProbeReturn::Ok

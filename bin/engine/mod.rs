@@ -21,7 +21,7 @@ pub mod simsrc;
 pub mod stats;
 
 use crate::config::{Config, Source, redact};
-use crate::report::{Drops, Quantiles, Report, RingReport, RssMb, StageLatency};
+use crate::report::{CaptureReport, Drops, Quantiles, Report, RingReport, StageLatency};
 use pitchcam::clock::monotonic_ns;
 use pitchcam::core::obs::Observation;
 use pitchcam::gst::{self, Buffer, BufferPool, Caps, MessageView, Pipeline, State, VideoInfo};
@@ -45,8 +45,6 @@ pub struct AnalysisMsg {
     pub pts: u64,
     /// The frame's tensors, if a detector attached any.
     pub tensors: Option<FrameTensors>,
-    /// When the probe ran (CLOCK_MONOTONIC ns).
-    pub t_probe: u64,
 }
 
 /// Run state shared by all threads: set by the control thread, read by the others.
@@ -55,6 +53,8 @@ pub struct Shutdown {
     stop_capture: AtomicBool,
     capture_done: AtomicBool,
     stop_playback: AtomicBool,
+    /// The source has prepared its buffers (sim: every pool buffer painted once).
+    pub primed: AtomicBool,
 }
 
 impl Shutdown {
@@ -154,7 +154,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         Source::Sim => cfg.sim_size(),
         _ => (0, 0),
     };
-    let sim_caps = format!("video/x-raw,format=NV12,width={pano_w},height={pano_h},framerate={fps}/1");
+    let sim_caps =
+        format!("video/x-raw,format=NV12,width={pano_w},height={pano_h},framerate={fps}/1");
     let bounds = pitchcam::core::geom::Size { w: pano_w.max(2), h: pano_h.max(2) };
     let analysis = analysis::Analysis {
         input: analysis_rx,
@@ -164,32 +165,31 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         dets: Box::new([Default::default(); analysis::MAX_KEPT]),
         params: detect_params(cfg, bounds)?,
         tracker: Box::new(
-            pitchcam::core::track::Tracker::new(pitchcam::core::track::TrackerConfig::for_panorama(bounds))
-                .map_err(|e| format!("tracker: {e:?}"))?,
+            pitchcam::core::track::Tracker::new(
+                pitchcam::core::track::TrackerConfig::for_panorama(bounds),
+            )
+            .map_err(|e| format!("tracker: {e:?}"))?,
         ),
         stats: stats.clone(),
         shutdown: shutdown.clone(),
     };
-    let analysis_handle = threads::spawn_rt("pitchcam-analysis", plan.analysis, move || analysis.run())
-        .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
+    let analysis_handle =
+        threads::spawn_rt("pitchcam-analysis", plan.analysis.clone(), move || analysis.run())
+            .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
 
     // Capture pipeline.
     let capture = capture::Capture::build(
         &source,
         &sim_caps,
         pool_size,
-        capture::ProbeSinks {
-            frames: frames_tx,
-            analysis: analysis_tx,
-            analysis_thread: analysis_handle.thread().clone(),
-            stats: stats.clone(),
-        },
+        capture::ProbeSinks { frames: frames_tx, analysis: analysis_tx, stats: stats.clone() },
     )?;
     let mut sim_thread = None;
     let sim_pool = if matches!(source, Source::Sim) {
         let caps = Caps::parse(&sim_caps).map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
-        let pool = BufferPool::new_video(&info, pool_size, pool_size).map_err(|e| format!("frame pool: {e}"))?;
+        let pool = BufferPool::new_video(&info, pool_size, pool_size)
+            .map_err(|e| format!("frame pool: {e}"))?;
         pool.set_active(true).map_err(|e| format!("frame pool ({pool_size} frames): {e}"))?;
         let _ = capture.pool.set(pool.clone());
         Some((pool, info))
@@ -208,7 +208,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             fps,
             ..Default::default()
         };
-        let sim = Box::new(pitchcam::core::sim::Sim::new(&sim_cfg).map_err(|e| format!("sim: {e}"))?);
+        let sim =
+            Box::new(pitchcam::core::sim::Sim::new(&sim_cfg).map_err(|e| format!("sim: {e}"))?);
         let tensor_pool = BufferPool::new(None, (sim.block_len() * 4) as u32, 32, 32)
             .map_err(|e| format!("tensor pool: {e}"))?;
         tensor_pool.set_active(true).map_err(|e| format!("tensor pool: {e}"))?;
@@ -224,14 +225,12 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             sim,
             fps,
             base_time,
-            // Frame 0 a little after start, so its deadline is never already past.
-            start_pts: capture.pipeline.running_time_now().unwrap_or(0) + 20_000_000,
             truth_log: truth_tx,
             stats: stats.clone(),
             shutdown: shutdown.clone(),
         };
         sim_thread = Some(
-            threads::spawn_rt("pitchcam-sim", plan.sim, move || src.run())
+            threads::spawn_rt("pitchcam-sim", plan.sim.clone(), move || src.run())
                 .map_err(|e| format!("cannot start the sim thread: {e}"))?,
         );
     }
@@ -250,7 +249,10 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             }
             if let MessageView::Eos = msg.view() {
                 let _ = capture.pipeline.set_state(State::Null);
-                return Err(format!("source {}: ended before its first frame", redact(&cfg.source.uri)));
+                return Err(format!(
+                    "source {}: ended before its first frame",
+                    redact(&cfg.source.uri)
+                ));
             }
         }
         if monotonic_ns() - t_wait > 15_000_000_000 || stop.load(Ordering::Relaxed) {
@@ -261,21 +263,28 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let (fw, fh) = (frame_info.width(), frame_info.height());
     if fw % 2 == 1 || fh % 2 == 1 {
         let _ = capture.pipeline.set_state(State::Null);
-        return Err(format!("source {}: {fw}x{fh} frames: NV12 needs even sizes", redact(&cfg.source.uri)));
+        return Err(format!(
+            "source {}: {fw}x{fh} frames: NV12 needs even sizes",
+            redact(&cfg.source.uri)
+        ));
     }
     let (fps_n, fps_d) = frame_info.fps();
     let (fps_n, fps_d) = if fps_n > 0 && fps_d > 0 { (fps_n, fps_d) } else { (fps as i32, 1) };
-    let period_ns = pitchcam::core::time::frame_period_ns(fps_n as u32, fps_d as u32).unwrap_or(33_333_333);
+    let period_ns =
+        pitchcam::core::time::frame_period_ns(fps_n as u32, fps_d as u32).unwrap_or(33_333_333);
 
     // Playback pipeline.
     let out_desc = output::description(cfg, (fw, fh), (fps_n, fps_d), &dir);
-    let playback_pipeline = Pipeline::parse(&out_desc).map_err(|e| format!("output pipeline: {e}"))?;
+    let playback_pipeline =
+        Pipeline::parse(&out_desc).map_err(|e| format!("output pipeline: {e}"))?;
     playback_pipeline.set_start_time(None);
     playback_pipeline.set_base_time(base_time + delay_ns);
     let vcam = if cfg.output.modes.iter().any(|m| m == "vcam") {
         let (w, h) = cfg.vcam_size();
-        let caps = Caps::parse(&format!("video/x-raw,format=NV12,width={w},height={h},framerate={fps_n}/{fps_d}"))
-            .map_err(|e| e.to_string())?;
+        let caps = Caps::parse(&format!(
+            "video/x-raw,format=NV12,width={w},height={h},framerate={fps_n}/{fps_d}"
+        ))
+        .map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
         let pool = BufferPool::new_video(&info, 16, 16).map_err(|e| format!("output pool: {e}"))?;
         pool.set_active(true).map_err(|e| format!("output pool: {e}"))?;
@@ -310,8 +319,10 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         ring: Box::new(pitchcam::core::ring::DelayRing::new(
             pitchcam::core::ring::RingConfig::for_frame_period(period_ns),
         )),
+        ring_limit,
         planner: Box::new(
-            pitchcam::core::plan::Planner::new(planner_cfg, pano).map_err(|e| format!("planner: {e:?}"))?,
+            pitchcam::core::plan::Planner::new(planner_cfg, pano)
+                .map_err(|e| format!("planner: {e:?}"))?,
         ),
         scaler: Box::default(),
         vcam,
@@ -323,12 +334,14 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         stats: stats.clone(),
         shutdown: shutdown.clone(),
         crop_log: crop_tx,
+        last_out: None,
     };
-    let playback_handle = threads::spawn_rt("pitchcam-playback", plan.playback, move || playback.run())
-        .map_err(|e| format!("cannot start the playback thread: {e}"))?;
+    let playback_handle =
+        threads::spawn_rt("pitchcam-playback", plan.playback.clone(), move || playback.run())
+            .map_err(|e| format!("cannot start the playback thread: {e}"))?;
 
     // Control loop.
-    let status = status::Status::new(stats.clone(), plan.describe(), period_ns, delay_ns);
+    let status = status::Status::new(stats.clone(), period_ns, delay_ns);
     let mut rss = status::RssSampler::new();
     let duration_ns = cfg.run.duration_s.map(|s| (s * 1e9) as u64);
     let mut truths = Vec::new();
@@ -337,7 +350,10 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let mut capture_eos = false;
     let mut natural_end = false;
     let mut warm: Option<(stats::Snapshots, u64, u64)> = None;
-    let warm_at = start_wall + delay_ns + 3_000_000_000;
+    // Steady state: 5 s after the first output frame (encoders and caches warm).
+    let mut warm_at = u64::MAX;
+    let mut mlock = pitchcam::os::MlockOutcome::NotRequested;
+    let mut prepared = false;
     let mut last_status = 0;
     loop {
         let now = monotonic_ns();
@@ -377,13 +393,40 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
                 obs_log.push(o);
             }
         }
+        if !prepared && (sim_thread.is_none() || shutdown.primed.load(Ordering::Acquire)) {
+            // Every frame buffer exists and has been touched: lock it in RAM now, and take the
+            // first memory sample (the RSS slope is judged from here).
+            prepared = true;
+            if cfg.threads.mlock {
+                mlock = pitchcam::os::lock_memory();
+                if !mlock.is_locked() {
+                    let w = format!("memory not locked: {mlock}");
+                    eprintln!("warning: {w}");
+                    warnings.push(w);
+                }
+            }
+            rss.sample(now);
+        }
+        if warm_at == u64::MAX && stats.frames_out.get() > 0 {
+            warm_at = now + 5_000_000_000;
+        }
         if warm.is_none() && now >= warm_at {
-            warm = Some((stats.snapshots(), pitchcam::alloc_count::hot_allocations(), stats.frames_out.get()));
+            warm = Some((
+                stats.snapshots(),
+                pitchcam::alloc_count::hot_allocations(),
+                stats.frames_out.get(),
+            ));
         }
         if now - last_status >= 1_000_000_000 {
             last_status = now;
-            rss.sample(now);
-            status.print(now - start_wall, rss.last_mb());
+            if prepared {
+                rss.sample(now);
+            }
+            status.print(
+                now - start_wall,
+                pitchcam::os::metrics::rss_bytes().unwrap_or(0) as f64 / 1e6,
+                plan.describe(),
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -433,7 +476,10 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         }
     }
     if !out_eos {
-        errors.push("output: the encoders did not finish within 20 s; the last segment may be incomplete".into());
+        errors.push(
+            "output: the encoders did not finish within 20 s; the last segment may be incomplete"
+                .into(),
+        );
     }
     let _ = playback_pipeline.set_state(State::Null);
     reaper.thread().unpark();
@@ -449,7 +495,6 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             obs_log.push(o);
         }
     }
-    rss.sample(monotonic_ns());
 
     // Report.
     let end = stats.snapshots();
@@ -506,11 +551,24 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             transform: Quantiles::from_ns(&steady.transform),
             sim_render: sim_cpu.map(|_| Quantiles::from_ns(&steady.sim)),
         },
-        allocations_per_frame: if frames_steady > 0 { hot_allocs as f64 / frames_steady as f64 } else { 0.0 },
+        allocations_per_frame: if frames_steady > 0 {
+            hot_allocs as f64 / frames_steady as f64
+        } else {
+            0.0
+        },
         hot_allocations: hot_allocs,
         rss_mb: rss.report(warm_at),
         cpu_percent: 100.0 * cpu as f64 / run_ns.max(1) as f64,
         rt_active: plan.rt_active(),
+        mlock: mlock.to_string(),
+        capture: CaptureReport {
+            analysed: stats.analysed.get(),
+            frames_without_tensors: stats.frames_without_tensors.get(),
+            tensor_errors: stats.tensor_errors.get(),
+            tensors_pinned: stats.tensors_pinned.get(),
+            foreign_buffers: stats.foreign_buffers.get(),
+            observation_queue_full: stats.observation_queue_full.get(),
+        },
         thread_plan: plan.describe(),
         ring: RingReport {
             capacity: ring_limit,
@@ -546,10 +604,14 @@ fn steady_fps(_steady: &stats::Snapshots, frames_out: u64, out_span_s: f64, peri
     frames_out as f64 / out_span_s
 }
 
-fn detect_params(cfg: &Config, bounds: pitchcam::core::geom::Size) -> Result<pitchcam::core::detect::DetectParams, String> {
+fn detect_params(
+    cfg: &Config,
+    bounds: pitchcam::core::geom::Size,
+) -> Result<pitchcam::core::detect::DetectParams, String> {
     let a = &cfg.analysis;
-    let mut p = pitchcam::core::detect::DetectParams::new(a.conf, a.iou, a.max_det as usize, bounds)
-        .map_err(|e| format!("analysis: {e:?}"))?;
+    let mut p =
+        pitchcam::core::detect::DetectParams::new(a.conf, a.iou, a.max_det as usize, bounds)
+            .map_err(|e| format!("analysis: {e:?}"))?;
     if let Some(per) = &a.conf_per_class {
         for (i, c) in per.iter().enumerate() {
             p.conf[i] = *c;
@@ -558,7 +620,10 @@ fn detect_params(cfg: &Config, bounds: pitchcam::core::geom::Size) -> Result<pit
     Ok(p)
 }
 
-fn planner_config(cfg: &Config, pano: pitchcam::core::geom::Size) -> Result<pitchcam::core::plan::PlannerConfig, String> {
+fn planner_config(
+    cfg: &Config,
+    pano: pitchcam::core::geom::Size,
+) -> Result<pitchcam::core::plan::PlannerConfig, String> {
     use pitchcam::core::plan::{PlannerConfig, Preset};
     let preset = match cfg.camera.preset.as_str() {
         "action" => Preset::Action,
@@ -585,7 +650,10 @@ fn list_recordings(dir: &std::path::Path) -> Vec<String> {
     v
 }
 
-fn ball_in_frame(truths: &[pitchcam::core::sim::truth::Truth], crops: &[(u64, pitchcam::core::geom::Rect)]) -> f64 {
+fn ball_in_frame(
+    truths: &[pitchcam::core::sim::truth::Truth],
+    crops: &[(u64, pitchcam::core::geom::Rect)],
+) -> f64 {
     let mut n = 0u64;
     let mut inside = 0u64;
     let mut ti = 0;

@@ -31,7 +31,10 @@ pub fn description(cfg: &Config, frame: (u32, u32), fps: (i32, i32), dir: &Path)
             _ => (PANO_SRC, cfg.panorama_out_size(), o.panorama_bitrate_kbps, true),
         };
         let in_caps = if scale {
-            format!("video/x-raw,format=NV12,width={},height={},framerate={}/{}", frame.0, frame.1, fps.0, fps.1)
+            format!(
+                "video/x-raw,format=NV12,width={},height={},framerate={}/{}",
+                frame.0, frame.1, fps.0, fps.1
+            )
         } else {
             format!("video/x-raw,format=NV12,width={w},height={h},framerate={}/{}", fps.0, fps.1)
         };
@@ -51,7 +54,9 @@ pub fn description(cfg: &Config, frame: (u32, u32), fps: (i32, i32), dir: &Path)
         );
         if o.record {
             let (factory, ext, props) = match o.container.as_str() {
-                "mp4" => ("mp4mux", "mp4", " muxer-properties=\"properties,fragment-duration=1000\""),
+                "mp4" => {
+                    ("mp4mux", "mp4", " muxer-properties=\"properties,fragment-duration=1000\"")
+                }
                 _ => ("matroskamux", "mkv", ""),
             };
             let loc = dir.join(format!("{mode}-%05d.{ext}"));

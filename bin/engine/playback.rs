@@ -64,6 +64,8 @@ pub struct Playback {
     pub reaper_thread: std::thread::Thread,
     /// The delay ring.
     pub ring: Box<DelayRing<Buffer, RING_MAX>>,
+    /// Frames the ring holds in this run (delay × fps + headroom ≤ `RING_MAX`).
+    pub ring_limit: usize,
     /// The virtual camera.
     pub planner: Box<Planner<PLAN_WINDOW>>,
     /// The crop-and-scale.
@@ -86,6 +88,8 @@ pub struct Playback {
     pub shutdown: Arc<Shutdown>,
     /// The crop of every output frame, to the control thread (camera report, camera.png).
     pub crop_log: rtrb::Producer<(u64, Rect)>,
+    /// PTS of the last frame output.
+    pub last_out: Option<u64>,
 }
 
 impl Playback {
@@ -97,10 +101,12 @@ impl Playback {
             return summary;
         };
         let p = self.period_ns;
-        let mut j: u64 = 0;
-        let mut last_out: Option<u64> = None;
+        // Ticks run from the first frame on; the first `delay` of them only fill the ring.
+        let fill_ticks = self.delay_ns.div_ceil(p) as i64;
+        let mut j: i64 = -fill_ticks;
         while !self.shutdown.playback_should_stop() {
-            let deadline = self.base_time + first_pts + self.delay_ns + j * p;
+            let t_show = (first_pts as i64 + j * p as i64) as u64;
+            let deadline = self.base_time + t_show + self.delay_ns;
             sleep_until(deadline);
             let now = monotonic_ns();
             let late = now.saturating_sub(deadline);
@@ -109,10 +115,10 @@ impl Playback {
             if late > p {
                 // Resume on the schedule at the current tick instead of catching up in a burst.
                 self.stats.late_ticks.incr();
-                j += late / p;
+                j += (late / p) as i64;
             }
-            let key = first_pts + j * p + p / 2;
-            self.tick(key, now, &mut last_out);
+            let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
+            self.tick(key, now);
             j += 1;
         }
         self.finish(&mut summary);
@@ -130,7 +136,7 @@ impl Playback {
                 }
                 // A frame without PTS cannot anchor the schedule; the ring refuses and counts it.
                 let msg = self.frames.pop().expect("peeked");
-                self.store(msg, None);
+                self.store(msg);
                 continue;
             }
             std::thread::sleep(Duration::from_millis(2));
@@ -138,20 +144,30 @@ impl Playback {
     }
 
     /// Puts one frame into the ring; whatever leaves the ring goes to the reaper.
-    fn store(&mut self, msg: FrameMsg, last_out: Option<u64>) {
+    fn store(&mut self, msg: FrameMsg) {
+        // The ring's storage is sized for the longest delay; this run's delay needs fewer, so
+        // make room first: the ring never holds more than `ring_limit`.
+        while self.ring.len() >= self.ring_limit {
+            match self.ring.pop_oldest() {
+                Some((pts, handle)) => self.evicted(pts, handle, false),
+                None => break,
+            }
+        }
         match self.ring.push(msg.pts, msg.buf) {
             Push::Stored => {}
-            Push::Evicted { pts, handle, stale } => {
-                if !stale && last_out.is_none_or(|l| pts > l) {
-                    self.stats.skipped.incr();
-                }
-                self.release(handle);
-            }
+            Push::Evicted { pts, handle, stale } => self.evicted(pts, handle, stale),
             Push::Rejected { handle, .. } => {
                 self.stats.ring_rejected.incr();
                 self.release(handle);
             }
         }
+    }
+
+    fn evicted(&mut self, pts: u64, handle: Buffer, stale: bool) {
+        if !stale && self.last_out.is_none_or(|l| pts > l) {
+            self.stats.skipped.incr();
+        }
+        self.release(handle);
     }
 
     fn release(&mut self, buf: Buffer) {
@@ -164,28 +180,30 @@ impl Playback {
         }
     }
 
-    fn tick(&mut self, key: u64, now: u64, last_out: &mut Option<u64>) {
+    fn tick(&mut self, key: Option<u64>, now: u64) {
         let _hot = HotSection::enter();
         while let Ok(msg) = self.frames.pop() {
-            self.store(msg, *last_out);
+            self.store(msg);
         }
         self.stats.ring_len.set(self.ring.len() as u64);
         while let Ok(obs) = self.observations.pop() {
             self.planner.push(&obs);
         }
+        let Some(key) = key else { return };
 
         let Some(entry) = self.ring.at_or_before(key) else {
             self.stats.held.incr();
             return;
         };
         let pts = entry.pts;
-        if last_out.is_some_and(|l| pts <= l) {
+        if self.last_out.is_some_and(|l| pts <= l) {
             self.stats.held.incr();
             return;
         }
-        if let Some(l) = *last_out {
+        if let Some(l) = self.last_out {
             // Frames between the previous output and this one were passed over.
-            let between = self.ring.range(l.saturating_add(1), pts.saturating_sub(1)).count() as u64;
+            let between =
+                self.ring.range(l.saturating_add(1), pts.saturating_sub(1)).count() as u64;
             self.stats.skipped.add(between);
         }
         let frame = entry.handle.clone();
@@ -200,7 +218,14 @@ impl Playback {
             let t_tr = monotonic_ns();
             match out.pool.acquire(false) {
                 Ok(mut dst) => {
-                    let ok = transform(&mut self.scaler, &frame, &self.frame_info, cam.rect, &mut dst, &out.info);
+                    let ok = transform(
+                        &mut self.scaler,
+                        &frame,
+                        &self.frame_info,
+                        cam.rect,
+                        &mut dst,
+                        &out.info,
+                    );
                     self.stats.transform_ns.record(monotonic_ns().saturating_sub(t_tr));
                     if ok {
                         if let Some(b) = dst.get_mut() {
@@ -225,7 +250,7 @@ impl Playback {
         }
         self.stats.frames_out.incr();
         self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
-        *last_out = Some(pts);
+        self.last_out = Some(pts);
         self.release(frame);
     }
 
@@ -242,7 +267,11 @@ impl Playback {
             drop(msg);
             left += 1;
         }
-        summary.frames_in_window = self.ring.len() as u64 + left;
+        let unplayed = match self.last_out {
+            Some(l) => self.ring.iter().filter(|e| e.pts > l).count(),
+            None => self.ring.len(),
+        };
+        summary.frames_in_window = unplayed as u64 + left;
         summary.ring = Some(self.ring.counters());
         for (_, buf) in self.ring.drain() {
             drop(buf);

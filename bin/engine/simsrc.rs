@@ -6,8 +6,8 @@
 //! redraws what changed since a buffer was last used, so a 5700×1900 frame costs a few
 //! milliseconds and no allocation.
 
-use super::stats::EngineStats;
 use super::Shutdown;
+use super::stats::EngineStats;
 use pitchcam::alloc_count::HotSection;
 use pitchcam::clock::{monotonic_ns, sleep_until};
 use pitchcam::core::sim::Sim;
@@ -62,8 +62,7 @@ pub struct SimSource {
     pub fps: u32,
     /// The capture pipeline's base time.
     pub base_time: u64,
-    /// Running time of frame 0.
-    pub start_pts: u64,
+
     /// Ground truth of every frame, to the control thread (camera report).
     pub truth_log: rtrb::Producer<Truth>,
     /// Statistics.
@@ -77,10 +76,14 @@ impl SimSource {
     pub fn run(mut self) -> u64 {
         let mut frame_slots = SlotTable::with_capacity(FRAME_SLOTS);
         let mut block_slots = SlotTable::with_capacity(BLOCK_SLOTS);
+        self.prime(&mut frame_slots);
+        self.shutdown.primed.store(true, std::sync::atomic::Ordering::Release);
         let period = frame_pts(1, self.fps, 1);
+        // Frame 0 a little after now, so its deadline is never already past.
+        let start_pts = monotonic_ns().saturating_sub(self.base_time) + 20_000_000;
         let mut k: u64 = 0;
         while !self.shutdown.capture_should_stop() {
-            let pts = self.start_pts + frame_pts(k, self.fps, 1);
+            let pts = start_pts + frame_pts(k, self.fps, 1);
             k += 1;
             sleep_until(self.base_time + pts);
             let _hot = HotSection::enter();
@@ -94,15 +97,44 @@ impl SimSource {
         pitchcam::os::metrics::thread_cpu_time_ns()
     }
 
+    /// Paints every buffer of the frame pool once, before the first frame: page faults and the
+    /// full background paint happen here, at start-up, not during the run (at 5700×1900 that is
+    /// 16 MB per buffer — the first few hundred frames could not keep 30 fps otherwise).
+    fn prime(&mut self, frames: &mut SlotTable) {
+        let mut held = Vec::with_capacity(FRAME_SLOTS);
+        while let Ok(mut buf) = self.pool.acquire(false) {
+            if self.shutdown.capture_should_stop() {
+                break;
+            }
+            if let (Some(slot), Some(b)) = (frames.slot(buf.as_ptr() as usize), buf.get_mut()) {
+                if let Ok(mut vf) = b.map_video_mut(&self.info) {
+                    if let Ok(mut nv) = vf.nv12_mut() {
+                        let _ = self.sim.prime_frame(slot, &mut nv);
+                    }
+                }
+            }
+            held.push(buf);
+        }
+    }
+
     /// Renders and pushes one frame; false (and counted) when no buffer was free.
-    fn produce(&mut self, pts: u64, period: u64, frames: &mut SlotTable, blocks: &mut SlotTable) -> bool {
-        let (Ok(mut buf), Ok(mut tbuf)) = (self.pool.acquire(false), self.tensor_pool.acquire(false)) else {
+    fn produce(
+        &mut self,
+        pts: u64,
+        period: u64,
+        frames: &mut SlotTable,
+        blocks: &mut SlotTable,
+    ) -> bool {
+        let (Ok(mut buf), Ok(mut tbuf)) =
+            (self.pool.acquire(false), self.tensor_pool.acquire(false))
+        else {
             // The match still advances: time does not stop for a camera without buffers.
             let _ = self.sim.game_mut().step();
             self.stats.pool_exhausted.incr();
             return false;
         };
-        let (Some(fslot), Some(bslot)) = (frames.slot(buf.as_ptr() as usize), blocks.slot(tbuf.as_ptr() as usize))
+        let (Some(fslot), Some(bslot)) =
+            (frames.slot(buf.as_ptr() as usize), blocks.slot(tbuf.as_ptr() as usize))
         else {
             let _ = self.sim.game_mut().step();
             self.stats.pool_exhausted.incr();
@@ -110,8 +142,14 @@ impl SimSource {
         };
         let (Some(b), Some(tb)) = (buf.get_mut(), tbuf.get_mut()) else { return false };
         let rendered = {
-            let (Ok(mut vf), Ok(mut tmap)) = (b.map_video_mut(&self.info), tb.map_writable()) else { return false };
-            let (Ok(mut nv), Ok(floats)) = (vf.nv12_mut(), tensor_meta::f32_view_mut(&mut tmap)) else { return false };
+            let (Ok(mut vf), Ok(mut tmap)) = (b.map_video_mut(&self.info), tb.map_writable())
+            else {
+                return false;
+            };
+            let (Ok(mut nv), Ok(floats)) = (vf.nv12_mut(), tensor_meta::f32_view_mut(&mut tmap))
+            else {
+                return false;
+            };
             self.sim.frame(fslot, &mut nv, bslot, floats)
         };
         let Ok((truth, tf)) = rendered else { return false };
@@ -119,7 +157,13 @@ impl SimSource {
             .tiles()
             .iter()
             .take(MAX_TENSORS)
-            .map(|t| TensorDesc { offset: t.offset as u32, rows: t.rows, anchors: t.anchors, layout: t.layout, mapping: t.mapping })
+            .map(|t| TensorDesc {
+                offset: t.offset as u32,
+                rows: t.rows,
+                anchors: t.anchors,
+                layout: t.layout,
+                mapping: t.mapping,
+            })
             .collect();
         if tensor_meta::attach(b, tbuf, &descs).is_err() {
             return false;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 /// Prints the run's vital signs.
 pub struct Status {
     stats: Arc<EngineStats>,
-    plan: String,
     tty: bool,
     period_ns: u64,
     delay_ns: u64,
@@ -19,10 +18,9 @@ pub struct Status {
 
 impl Status {
     /// A status printer for `stats`.
-    pub fn new(stats: Arc<EngineStats>, plan: String, period_ns: u64, delay_ns: u64) -> Status {
+    pub fn new(stats: Arc<EngineStats>, period_ns: u64, delay_ns: u64) -> Status {
         Status {
             stats,
-            plan,
             tty: std::io::stderr().is_terminal(),
             period_ns,
             delay_ns,
@@ -31,13 +29,17 @@ impl Status {
         }
     }
 
-    /// Prints one update; `elapsed_ns` since start, `rss_mb` now.
-    pub fn print(&self, elapsed_ns: u64, rss_mb: f64) {
+    /// Prints one update; `elapsed_ns` since start, `rss_mb` now, `plan` the thread plan.
+    pub fn print(&self, elapsed_ns: u64, rss_mb: f64, plan: String) {
         let s = &self.stats;
         let (t0, in0, out0) = self.last.get();
         let (fin, fout) = (s.frames_in.get(), s.frames_out.get());
         let dt = (elapsed_ns.saturating_sub(t0)) as f64 / 1e9;
-        let (fps_in, fps_out) = if dt > 0.0 { ((fin - in0) as f64 / dt, (fout - out0) as f64 / dt) } else { (0.0, 0.0) };
+        let (fps_in, fps_out) = if dt > 0.0 {
+            ((fin - in0) as f64 / dt, (fout - out0) as f64 / dt)
+        } else {
+            (0.0, 0.0)
+        };
         self.last.set((elapsed_ns, fin, fout));
         let drops = s.capture_queue_full.get()
             + s.pool_exhausted.get()
@@ -45,17 +47,22 @@ impl Status {
             + s.output_pool_exhausted.get()
             + s.push_failed.get()
             + s.ring_rejected.get();
-        let cpu = 100.0 * pitchcam::os::metrics::process_cpu_time_ns() as f64 / elapsed_ns.max(1) as f64;
+        let cpu =
+            100.0 * pitchcam::os::metrics::process_cpu_time_ns() as f64 / elapsed_ns.max(1) as f64;
         let delay = match s.delay_us.snapshot().max() {
             Some(_) if fout > 0 => format!("{:.2}s", self.delay_ns as f64 / 1e9),
-            _ => format!("filling {:.1}/{:.1}s", (s.ring_len.get() as f64 * self.period_ns as f64 / 1e9), self.delay_ns as f64 / 1e9),
+            _ => format!(
+                "filling {:.1}/{:.1}s",
+                (s.ring_len.get() as f64 * self.period_ns as f64 / 1e9),
+                self.delay_ns as f64 / 1e9
+            ),
         };
         let line = format!(
             "t={:>5.0}s in {fps_in:>4.1} fps out {fps_out:>4.1} fps | delay {delay} | ring {} | drops {drops} | late ticks {} | cpu {cpu:.0}% | rss {rss_mb:.0} MB | {}",
             elapsed_ns as f64 / 1e9,
             s.ring_len.get(),
             s.late_ticks.get(),
-            self.plan,
+            plan,
         );
         let n = self.printed.get();
         self.printed.set(n + 1);
@@ -104,8 +111,12 @@ impl RssSampler {
         let start = self.samples.first().map(|s| s.1).unwrap_or(0.0);
         let end = self.last_mb();
         let max = self.samples.iter().map(|s| s.1).fold(0.0, f64::max);
-        let tail: Vec<(f64, f64)> =
-            self.samples.iter().filter(|s| s.0 >= warm_ns).map(|s| (s.0 as f64 / 60e9, s.1)).collect();
+        let tail: Vec<(f64, f64)> = self
+            .samples
+            .iter()
+            .filter(|s| s.0 >= warm_ns)
+            .map(|s| (s.0 as f64 / 60e9, s.1))
+            .collect();
         RssMb { start, end, max, slope_mb_per_min: slope(&tail) }
     }
 }

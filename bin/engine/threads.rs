@@ -51,7 +51,9 @@ pub fn plan(cfg: &Config) -> Result<ThreadPlan, String> {
     let t = &cfg.threads;
     let topo = pitchcam::os::Topology::read().map_err(|e| e.to_string())?;
     let default = topo.default_plan();
-    for (what, core) in [("threads.analysis_core", t.analysis_core), ("threads.playback_core", t.playback_core)] {
+    for (what, core) in
+        [("threads.analysis_core", t.analysis_core), ("threads.playback_core", t.playback_core)]
+    {
         if let Some(c) = core {
             topo.validate(&[c]).map_err(|e| format!("{what}: {e}"))?;
         }
@@ -93,7 +95,9 @@ pub fn spawn_rt<T: Send + 'static>(
         if let Some(prio) = p.fifo {
             match pitchcam::os::set_current_thread_fifo(prio.clamp(1, 99) as u8) {
                 Ok(()) => p.rt_ok.store(true, Ordering::Relaxed),
-                Err(e) => eprintln!("warning: {tname}: no realtime scheduling ({e}); running with normal priority"),
+                Err(e) => eprintln!(
+                    "warning: {tname}: no realtime scheduling ({e}); running with normal priority"
+                ),
             }
         }
         pitchcam::os::prefault_stack(256 * 1024);

@@ -286,6 +286,15 @@ impl<const FRAMES: usize, const BLOCKS: usize> Sim<FRAMES, BLOCKS> {
         self.renderer.invalidate(slot)
     }
 
+    /// Paints frame slot `slot` completely (the current state of the match, without advancing
+    /// it). A source calls this once per pool buffer at start-up, so the first frames of the
+    /// run cost what every later frame costs instead of a full repaint each.
+    pub fn prime_frame(&mut self, slot: usize, frame: &mut Nv12Mut<'_>) -> Result<(), RenderError> {
+        self.renderer.invalidate(slot)?;
+        let truth = *self.game.truth();
+        self.renderer.render(slot, &truth, frame).map(|_| ())
+    }
+
     /// Forgets what tensor block slot `slot` holds.
     pub fn invalidate_block(&mut self, slot: usize) -> Result<(), SynthError> {
         self.synth.invalidate(slot)
