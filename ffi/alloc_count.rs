@@ -15,8 +15,9 @@ static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static HOT_ALLOCS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    // `const` initialisation: touching it never allocates, so the allocator may read it.
+    // `const` initialisation: touching these never allocates, so the allocator may use them.
     static HOT_DEPTH: Cell<u32> = const { Cell::new(0) };
+    static THREAD_HOT_ALLOCS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// The system allocator with allocation counters.
@@ -29,6 +30,7 @@ fn count() {
     // `try_with`: during thread teardown the TLS slot may be gone; never recurse or panic here.
     if HOT_DEPTH.try_with(|d| d.get() > 0).unwrap_or(false) {
         HOT_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        let _ = THREAD_HOT_ALLOCS.try_with(|n| n.set(n.get() + 1));
     }
 }
 
@@ -68,6 +70,12 @@ pub fn allocations() -> u64 {
 /// Rust allocations made inside hot sections since start.
 pub fn hot_allocations() -> u64 {
     HOT_ALLOCS.load(Ordering::Relaxed)
+}
+
+/// Rust allocations made inside hot sections by the calling thread (unaffected by other
+/// threads, so parallel tests can each check their own hot path).
+pub fn thread_hot_allocations() -> u64 {
+    THREAD_HOT_ALLOCS.try_with(|n| n.get()).unwrap_or(0)
 }
 
 /// Marks the current thread as running hot-path code until dropped. Nestable, not `Send`.
