@@ -1,28 +1,41 @@
 //! Evaluates the virtual camera on synthetic matches and prints the metric table.
 //!
 //! ```text
-//! cargo run --release -p pitchcam-core --example plan_eval -- [--seconds 600] [--seeds 1001,1002,1003]
-//!     [--preset broadcast|action|wide|all] [--width 5700 --height 1900] [--per-seed] [--hard]
-//!     [--dump FILE.csv [--dump-off]]
+//! cargo run --release -p pitchcam-core --example plan_eval -- [--source sim|synth]
+//!     [--seconds 600] [--seeds 1001,1002,1003] [--preset broadcast|action|wide|all]
+//!     [--width 5700 --height 1900] [--hard] [--per-seed] [--dump FILE.csv [--dump-off]]
 //! ```
 //!
-//! Playback semantics as in the engine: the observation of captured frame `t` is pushed, then the
-//! crop of frame `t − 210` (7 s earlier) is asked for and scored against that frame's true ball.
-//! Every match runs twice: look-ahead on, and off (a causal follower with the same limits).
+//! Sources:
+//! * `sim` (default): the analysis chain the engine runs — `core::sim` ground truth → the
+//!   simulated YOLO11 tensors (tiles) → `detect::Detector` (decode + NMS) → `track::Tracker` →
+//!   [`Observation`]s — scored against the simulator's true ball;
+//! * `synth`: the planner's own small match generator (`core/tests/plan_synth`, with a stand-in
+//!   tracker), written before the simulator landed; it has a spare ball on the pitch edge, longer
+//!   occlusion bursts and more out-of-play time, and stays useful as a second, harsher source.
 //!
-//! Source of the matches: `core/tests/plan_synth` (a synthetic match with a stand-in detector and
-//! tracker) until `core::sim` and `core::track` land on main; then this example switches to
-//! sim truth → sim tensors → detect → track (see `Source`).
+//! `--hard` makes either detector worse (more misses and false balls, more jitter).
+//!
+//! Playback semantics as in the engine: the observation of captured frame `t` is pushed, then the
+//! crop of frame `t − 210` (7 s earlier) is asked for and scored against that frame's true ball
+//! (framing metrics count in-play frames with the ball inside the panorama). Every match runs
+//! twice: look-ahead on, and off (a causal follower with the same limits). Rows aggregate all
+//! seeds (merged metric accumulators); the tick columns time `push` + `crop_at` per frame.
 use std::collections::VecDeque;
 use std::io::Write;
 use std::time::Instant;
 
+use pitchcam_core::detect::{DetectParams, Detection, Detector};
 use pitchcam_core::geom::Size;
 use pitchcam_core::obs::Observation;
 use pitchcam_core::plan::{
     CameraMetrics, CameraReport, DEFAULT_WINDOW, FrameTruth, MetricsConfig, Planner, PlannerConfig,
     Preset,
 };
+use pitchcam_core::sim::SimConfig;
+use pitchcam_core::sim::tensors::TensorSynth;
+use pitchcam_core::sim::world::Match as SimMatch;
+use pitchcam_core::track::{Tracker, TrackerConfig};
 
 #[path = "../tests/plan_synth/mod.rs"]
 mod plan_synth;
@@ -32,6 +45,59 @@ const DELAY_FRAMES: usize = 210;
 /// Where the frames come from.
 trait Source {
     fn next_frame(&mut self) -> (Observation, FrameTruth);
+}
+
+/// sim truth → sim tensors → detect → track: the engine's analysis chain on the synthetic match
+/// (no rendering: the planner needs only what the detector reports).
+struct SimSource {
+    world: SimMatch,
+    synth: Box<TensorSynth<1>>,
+    block: Vec<f32>,
+    det: Box<Detector<4096>>,
+    params: DetectParams,
+    tracker: Box<Tracker<64>>,
+    dets: Vec<Detection>,
+}
+
+impl SimSource {
+    fn new(pano: Size, seed: u64, hard: bool) -> Self {
+        let mut cfg = SimConfig { seed, size: pano, ..SimConfig::default() };
+        if hard {
+            cfg.noise.ball_miss_rate = 0.2;
+            cfg.noise.false_ball_rate = 0.2;
+            cfg.noise.position_jitter = 1.2;
+        }
+        let synth = Box::new(TensorSynth::<1>::new(&cfg).expect("simulator config"));
+        let block = vec![0f32; synth.block_len()];
+        // The engine's thresholds: 0.25 for people, lower for the small, often blurred ball.
+        let mut params = DetectParams::new(0.25, 0.45, 300, pano).expect("detector params");
+        params.conf[0] = 0.15;
+        SimSource {
+            world: SimMatch::new(&cfg).expect("simulator config"),
+            synth,
+            block,
+            det: Box::new(Detector::new()),
+            params,
+            tracker: Box::new(
+                Tracker::new(TrackerConfig::for_panorama(pano)).expect("tracker config"),
+            ),
+            dets: vec![Detection::default(); 300],
+        }
+    }
+}
+
+impl Source for SimSource {
+    fn next_frame(&mut self) -> (Observation, FrameTruth) {
+        let truth = *self.world.step();
+        let frame = self.synth.write(0, &truth, &mut self.block).expect("tensors");
+        let tensors: Vec<_> = (0..frame.tiles().len())
+            .map(|i| frame.tensor(i, &self.block).expect("tensor view"))
+            .collect();
+        let stats = self.det.detect(&tensors, &self.params, &mut self.dets).expect("detect");
+        let obs = self.tracker.step(truth.pts, &self.dets[..stats.written as usize]);
+        let b = truth.ball;
+        (obs, FrameTruth { x: b.pos[0], y: b.pos[1], in_play: b.in_play && b.in_frame })
+    }
 }
 
 impl Source for plan_synth::Match {
@@ -132,6 +198,11 @@ fn main() {
     // --hard: a worse detector (more misses, twice the occlusion bursts, three times the false
     // balls) to see how the camera degrades.
     let hard = args.iter().any(|a| a == "--hard");
+    let sim = match arg("--source").as_deref() {
+        None | Some("sim") => true,
+        Some("synth") => false,
+        Some(s) => panic!("unknown source {s} (sim | synth)"),
+    };
     // --dump FILE: per-frame CSV of the first seed, first preset, look-ahead on (--dump-off: off).
     let dump_lookahead = !args.iter().any(|a| a == "--dump-off");
     let mut dump_file = arg("--dump").map(|p| {
@@ -153,12 +224,17 @@ fn main() {
     let pano = Size { w, h };
     let frames = (seconds * 30.0) as usize;
     println!(
-        "plan_eval: {} s × {} seeds {:?} at {}x{}, source: synthetic match (core/tests/plan_synth){}",
+        "plan_eval: {} s × {} seeds {:?} at {}x{}, source: {}{}",
         seconds,
         seeds.len(),
         seeds,
         w,
         h,
+        if sim {
+            "core::sim → detect → track"
+        } else {
+            "planner's synthetic match (core/tests/plan_synth)"
+        },
         if hard { ", hard detector" } else { "" }
     );
     println!();
@@ -175,17 +251,21 @@ fn main() {
             for &seed in &seeds {
                 let mut cfg = PlannerConfig::preset(preset, pano);
                 cfg.lookahead = lookahead;
-                let mut sc = plan_synth::SynthConfig::new(pano);
-                if hard {
-                    sc.p_detect = 0.8;
-                    sc.burst_rate = 0.3;
-                    sc.p_false = 0.15;
-                }
-                let mut src = plan_synth::Match::new(sc, seed);
+                let mut src: Box<dyn Source> = if sim {
+                    Box::new(SimSource::new(pano, seed, hard))
+                } else {
+                    let mut sc = plan_synth::SynthConfig::new(pano);
+                    if hard {
+                        sc.p_detect = 0.8;
+                        sc.burst_rate = 0.3;
+                        sc.p_false = 0.15;
+                    }
+                    Box::new(plan_synth::Match::new(sc, seed))
+                };
                 let d = if lookahead == dump_lookahead { dump_file.take() } else { None };
                 let mut d = d;
                 let r = run(
-                    &mut src,
+                    src.as_mut(),
                     frames,
                     cfg,
                     pano,

@@ -27,8 +27,9 @@ use crate::obs::{BallState, MAX_BALL_CANDIDATES, Observation};
 const SPOTS: usize = 16;
 /// Consecutive consistent detections needed to start a track.
 const INIT_FRAMES: u32 = 3;
-/// A jump beyond the gate is taken for a kick only this soon after the last measurement, s: later,
-/// the reach of a ball unseen for a while covers any false detection nearby.
+/// One detection is believed no farther from the prediction than a kick carries the ball in this
+/// time, s (and only within the gate): a single false ball beside a missed one must not bend the
+/// track.
 const KICK_WINDOW_S: f32 = 0.1;
 /// A spot not seen for this long is forgotten, s.
 const SPOT_EXPIRY_S: f32 = 2.0;
@@ -192,7 +193,7 @@ impl BallFilter {
         let mut flags = 0u8;
         let mut meas = [0.0f32; 2];
         let mut accepted: Option<usize> = None;
-        let mut prior_out = prior;
+        let prior_out = prior;
         if self.active {
             flags |= F_TRACK;
             // Nearest candidate in the Mahalanobis sense.
@@ -206,9 +207,10 @@ impl BallFilter {
                     ((i, c), ex * ex / sx + ey * ey / sy, libm::sqrtf(ex * ex + ey * ey))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1));
-            // One detection is believed only near where the ball can be: the gate, bounded by the
-            // distance a kick covers in `KICK_WINDOW_S`. Farther (a ball unseen for a while), a
-            // chain of consistent detections must confirm it.
+            // One detection is believed only near where the ball should be: the gate, bounded by
+            // the distance a kick covers in `KICK_WINDOW_S`. Anything else (a kick, a ball unseen
+            // for a while, a false ball beside a missed one) must be confirmed by a chain of
+            // consistent detections, which then re-runs the gap with the kick at its start.
             let span = self.since_meas.max(dt);
             let near = JUMP_BASE_PX + cfg.max_ball_speed * span.min(KICK_WINDOW_S);
             match best {
@@ -218,17 +220,6 @@ impl BallFilter {
                     self.accept(c, r, &mut meas, &mut flags);
                     accepted = Some(i);
                     n.measurements += 1;
-                }
-                Some(((i, c), _, dist)) if dist <= near && span <= KICK_WINDOW_S => {
-                    // A kick: widen the prior by the fastest ball's velocity change and accept.
-                    let sk = cfg.max_ball_speed * 0.5;
-                    self.kf = [self.kf[0].kick(span, sk), self.kf[1].kick(span, sk)];
-                    prior_out = self.kf;
-                    self.accept(c, r, &mut meas, &mut flags);
-                    accepted = Some(i);
-                    flags |= F_KICK;
-                    n.measurements += 1;
-                    n.kicks += 1;
                 }
                 Some(_) => {
                     n.outliers += 1;

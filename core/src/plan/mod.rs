@@ -158,8 +158,6 @@ pub struct PlannerCounters {
     pub window_overflows: u64,
     /// Ball measurements accepted.
     pub measurements: u64,
-    /// Accepted measurements that were kicks (jumps beyond the gate within the ball's reach).
-    pub kicks: u64,
     /// Detections rejected as too far from the tracked ball.
     pub outliers: u64,
     /// Detections rejected as a spare ball (still in one place while play is elsewhere).
@@ -168,7 +166,8 @@ pub struct PlannerCounters {
     pub off_panorama: u64,
     /// Ball tracks started.
     pub track_starts: u64,
-    /// Ball tracks continued after a gap by a chain of consistent detections within reach.
+    /// Ball tracks continued after a kick or a gap (a jump beyond the gate, within the ball's
+    /// reach) once a chain of consistent detections confirmed it.
     pub reacquired: u64,
     /// Ball tracks moved to another ball after a chain of consistent detections.
     pub track_switches: u64,
