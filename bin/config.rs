@@ -6,6 +6,9 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// The longest delay in frames the planner's window (512) serves with look-ahead to spare.
+pub const MAX_DELAY_FRAMES: usize = 480;
+
 /// Everything `pitchcam run` needs to know.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -282,10 +285,17 @@ impl Config {
         if !(1..=240).contains(&self.source.fps) {
             return err(format!("source.fps {}: must be 1..=240", self.source.fps));
         }
-        if !(self.delay.seconds.is_finite() && (0.5..=30.0).contains(&self.delay.seconds)) {
+        if !(self.delay.seconds.is_finite() && (0.5..=15.0).contains(&self.delay.seconds)) {
             return err(format!(
-                "delay.seconds {}: must be between 0.5 and 30",
+                "delay.seconds {}: must be between 0.5 and 15",
                 self.delay.seconds
+            ));
+        }
+        let delay_frames = self.delay.seconds * self.source.fps as f64;
+        if delay_frames > MAX_DELAY_FRAMES as f64 {
+            return err(format!(
+                "delay.seconds {} at {} fps is {delay_frames:.0} frames; the planner's window holds at most {MAX_DELAY_FRAMES}",
+                self.delay.seconds, self.source.fps
             ));
         }
         let a = &self.analysis;

@@ -24,10 +24,10 @@ use pitchcam::gst::{AppSrc, Buffer, BufferPool, VideoInfo};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest ring the engine builds (frames): 30 s at 60 fps plus headroom.
-pub const RING_MAX: usize = 2048;
+/// Largest ring the engine builds (frames).
+pub const RING_MAX: usize = 1024;
 /// Observation window of the planner (frames).
-pub const PLAN_WINDOW: usize = 2048;
+pub const PLAN_WINDOW: usize = 512;
 /// Widest output the crop-scaler supports.
 pub const MAX_OUT_W: usize = 7680;
 
