@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 pub const MAX_DELAY_FRAMES: usize = 480;
 
 /// Everything `pitchcam run` needs to know.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where the panorama comes from.
@@ -29,21 +29,6 @@ pub struct Config {
     pub threads: ThreadConfig,
     /// Run length and reporting.
     pub run: RunConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            source: SourceConfig::default(),
-            delay: DelayConfig::default(),
-            analysis: AnalysisConfig::default(),
-            camera: CameraConfig::default(),
-            output: OutputConfig::default(),
-            audio: AudioConfig::default(),
-            threads: ThreadConfig::default(),
-            run: RunConfig::default(),
-        }
-    }
 }
 
 /// The panorama source.
@@ -388,12 +373,12 @@ impl Config {
                 return err(format!("{k} {p}: SCHED_FIFO priorities are 1..=99"));
             }
         }
-        if let Some(d) = self.run.duration_s {
-            if !(d.is_finite() && d > 0.0 && d <= 7.0 * 86400.0) {
-                return err(format!(
-                    "run.duration_s {d}: must be > 0 and at most a week (omit it to run until stopped)"
-                ));
-            }
+        if let Some(d) = self.run.duration_s
+            && !(d.is_finite() && d > 0.0 && d <= 7.0 * 86400.0)
+        {
+            return err(format!(
+                "run.duration_s {d}: must be > 0 and at most a week (omit it to run until stopped)"
+            ));
         }
         Ok(())
     }

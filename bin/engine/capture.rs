@@ -20,6 +20,7 @@ use super::{AnalysisMsg, FrameMsg};
 use crate::config::Source;
 use pitchcam::alloc_count::HotSection;
 use pitchcam::clock::monotonic_ns;
+use pitchcam::core::time::CLOCK_TIME_NONE;
 use pitchcam::gst::{self, BufferPool, Pipeline, ProbeReturn, ProbeType, QueryType, VideoInfo};
 use pitchcam::tensor_meta;
 use std::sync::{Arc, OnceLock};
@@ -171,24 +172,24 @@ impl Capture {
             .map_err(|e| e.to_string())?;
         }
 
-        // CAPS: publish the negotiated format once.
+        // The ring input: CAPS and SEGMENT events and buffers, in stream order on the streaming
+        // thread. The segment turns each buffer's PTS into running time (what the clock, the
+        // ring and the output share); a file's PTS can start anywhere.
         let fmt_slot = format.clone();
-        pad.add_probe(ProbeType::EVENT_DOWNSTREAM, move |info| {
-            if let Some(ev) = info.event() {
-                if let Some(caps) = ev.caps() {
-                    if let Ok(vi) = VideoInfo::from_caps(&caps) {
-                        let _ = fmt_slot.set(FrameFormat { info: vi });
-                    }
-                }
-            }
-            ProbeReturn::Ok
-        })
-        .map_err(|e| e.to_string())?;
-
-        // BUFFER: the ring input.
         let ProbeSinks { frames: mut frames_tx, analysis: mut analysis_tx, stats } = sinks;
         let pool_for_probe = pool.clone();
-        pad.add_probe(ProbeType::BUFFER, move |info| {
+        let mut segment: Option<gst::Segment> = None;
+        pad.add_probe(ProbeType::BUFFER | ProbeType::EVENT_DOWNSTREAM, move |info| {
+            if let Some(ev) = info.event() {
+                if let Some(seg) = ev.segment() {
+                    segment = Some(seg);
+                } else if let Some(caps) = ev.caps()
+                    && let Ok(vi) = VideoInfo::from_caps(&caps)
+                {
+                    let _ = fmt_slot.set(FrameFormat { info: vi });
+                }
+                return ProbeReturn::Ok;
+            }
             let _hot = HotSection::enter();
             let t0 = monotonic_ns();
             // Writable (the usual case: we hold the only reference) ⇒ move the tensor storage
@@ -204,21 +205,24 @@ impl Capture {
                 }
             };
             let Some(buf) = info.buffer_owned() else { return ProbeReturn::Ok };
-            let pts = buf.pts();
             stats.frames_in.incr();
-            if let Some(p) = pool_for_probe.get() {
-                if !buf.is_from_pool(p) {
-                    stats.foreign_buffers.incr();
-                }
+            let pts = match (buf.pts(), &segment) {
+                (Some(p), Some(seg)) => seg.to_running_time(p).unwrap_or(CLOCK_TIME_NONE),
+                (Some(p), None) => p,
+                (None, _) => CLOCK_TIME_NONE,
+            };
+            if let Some(p) = pool_for_probe.get()
+                && !buf.is_from_pool(p)
+            {
+                stats.foreign_buffers.incr();
             }
             if tensors.is_none() {
                 stats.frames_without_tensors.incr();
             }
-            let pts_ns = pts.unwrap_or(pitchcam::core::time::CLOCK_TIME_NONE);
-            if frames_tx.push(FrameMsg { pts: pts_ns, buf }).is_err() {
+            if frames_tx.push(FrameMsg { pts, buf }).is_err() {
                 stats.capture_queue_full.incr();
             }
-            if analysis_tx.push(AnalysisMsg { pts: pts_ns, tensors }).is_err() {
+            if analysis_tx.push(AnalysisMsg { pts, tensors }).is_err() {
                 stats.analysis_queue_full.incr();
             }
             stats.probe_ns.record(monotonic_ns().saturating_sub(t0));

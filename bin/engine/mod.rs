@@ -55,6 +55,10 @@ pub struct Shutdown {
     stop_playback: AtomicBool,
     /// The source has prepared its buffers (sim: every pool buffer painted once).
     pub primed: AtomicBool,
+    /// The input ended (a file): play out what the delay window still holds.
+    drain: AtomicBool,
+    /// Playback has output every frame it received.
+    drained: AtomicBool,
 }
 
 impl Shutdown {
@@ -69,6 +73,14 @@ impl Shutdown {
     /// Playback should end its streams.
     pub fn playback_should_stop(&self) -> bool {
         self.stop_playback.load(Ordering::Acquire)
+    }
+    /// The input has ended: playback should report when it has shown everything.
+    pub fn draining(&self) -> bool {
+        self.drain.load(Ordering::Acquire)
+    }
+    /// Playback reports that it has shown every frame it received.
+    pub fn set_drained(&self) {
+        self.drained.store(true, Ordering::Release);
     }
 }
 
@@ -198,6 +210,13 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     };
 
     set_state(&capture.pipeline, State::Playing, "capture pipeline")?;
+    // The base time is only assigned once the pipeline has really reached PLAYING (a file source
+    // prerolls first); everything is scheduled from it.
+    let (reached, _, _) = capture.pipeline.state(Some(10_000_000_000));
+    if let Err(e) = reached {
+        let _ = capture.pipeline.set_state(State::Null);
+        return Err(format!("source {}: {e}", redact(&cfg.source.uri)));
+    }
     let base_time = capture.pipeline.base_time();
     let start_wall = monotonic_ns();
 
@@ -373,13 +392,18 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
                     MessageView::Warning(w) => warnings.push(format!("{what}: {w}")),
                     MessageView::Eos if what == "source" => {
                         capture_eos = true;
-                        natural_end = true;
+                        if capture.live {
+                            natural_end = true;
+                        } else {
+                            // A file ended: the last `delay` of it is still in the window.
+                            shutdown.drain.store(true, Ordering::Release);
+                        }
                     }
                     _ => {}
                 }
             }
         }
-        if natural_end {
+        if natural_end || shutdown.drained.load(Ordering::Acquire) {
             break;
         }
         while let Ok(t) = truth_rx.pop() {
@@ -436,10 +460,11 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     // encoders so the muxers finalise the files), then tear down.
     let run_ns = monotonic_ns() - start_wall;
     shutdown.stop_capture.store(true, Ordering::Release);
-    if sim_thread.is_none() && !capture_eos {
-        if let Ok(eos) = gst::Event::eos() {
-            let _ = capture.pipeline.send_event(eos);
-        }
+    if sim_thread.is_none()
+        && !capture_eos
+        && let Ok(eos) = gst::Event::eos()
+    {
+        let _ = capture.pipeline.send_event(eos);
     }
     let t_stop = monotonic_ns();
     while !capture_eos && monotonic_ns() - t_stop < 3_000_000_000 {

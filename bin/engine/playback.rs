@@ -105,9 +105,13 @@ impl Playback {
         let fill_ticks = self.delay_ns.div_ceil(p) as i64;
         let mut j: i64 = -fill_ticks;
         while !self.shutdown.playback_should_stop() {
-            let t_show = (first_pts as i64 + j * p as i64) as u64;
-            let deadline = self.base_time + t_show + self.delay_ns;
-            sleep_until(deadline);
+            // Signed: during the fill ticks (j < 0) the shown time would precede the first frame.
+            let deadline =
+                (self.base_time as i64 + first_pts as i64 + self.delay_ns as i64 + j * p as i64)
+                    .max(0) as u64;
+            if !self.sleep_until(deadline) {
+                break;
+            }
             let now = monotonic_ns();
             let late = now.saturating_sub(deadline);
             self.stats.tick_late_ns.record(late);
@@ -120,9 +124,30 @@ impl Playback {
             let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
             self.tick(key, now);
             j += 1;
+            if self.shutdown.draining()
+                && self.frames.is_empty()
+                && self.ring.newest().is_none_or(|e| self.last_out.is_some_and(|l| e.pts <= l))
+            {
+                self.shutdown.set_drained();
+            }
         }
         self.finish(&mut summary);
         summary
+    }
+
+    /// Sleeps until `deadline` in slices, so a stop request is seen within 100 ms whatever the
+    /// schedule says. False when asked to stop.
+    fn sleep_until(&self, deadline: u64) -> bool {
+        loop {
+            if self.shutdown.playback_should_stop() {
+                return false;
+            }
+            let now = monotonic_ns();
+            if now >= deadline {
+                return true;
+            }
+            sleep_until(deadline.min(now + 100_000_000));
+        }
     }
 
     fn wait_for_first_frame(&mut self) -> Option<u64> {

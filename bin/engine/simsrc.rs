@@ -106,12 +106,11 @@ impl SimSource {
             if self.shutdown.capture_should_stop() {
                 break;
             }
-            if let (Some(slot), Some(b)) = (frames.slot(buf.as_ptr() as usize), buf.get_mut()) {
-                if let Ok(mut vf) = b.map_video_mut(&self.info) {
-                    if let Ok(mut nv) = vf.nv12_mut() {
-                        let _ = self.sim.prime_frame(slot, &mut nv);
-                    }
-                }
+            if let (Some(slot), Some(b)) = (frames.slot(buf.as_ptr() as usize), buf.get_mut())
+                && let Ok(mut vf) = b.map_video_mut(&self.info)
+                && let Ok(mut nv) = vf.nv12_mut()
+            {
+                let _ = self.sim.prime_frame(slot, &mut nv);
             }
             held.push(buf);
         }

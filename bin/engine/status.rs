@@ -70,7 +70,7 @@ impl Status {
         if self.tty {
             let _ = write!(err, "\r\x1b[2K{line}");
             let _ = err.flush();
-        } else if n % 10 == 0 {
+        } else if n.is_multiple_of(10) {
             let _ = writeln!(err, "{line}");
         }
     }

@@ -87,10 +87,10 @@ pub fn spawn_rt<T: Send + 'static>(
 ) -> std::io::Result<std::thread::JoinHandle<T>> {
     let tname = name.to_string();
     std::thread::Builder::new().name(name.into()).spawn(move || {
-        if let Some(core) = p.core {
-            if let Err(e) = pitchcam::os::pin_current_thread(core) {
-                eprintln!("warning: {tname}: cannot pin to cpu{core}: {e}");
-            }
+        if let Some(core) = p.core
+            && let Err(e) = pitchcam::os::pin_current_thread(core)
+        {
+            eprintln!("warning: {tname}: cannot pin to cpu{core}: {e}");
         }
         if let Some(prio) = p.fifo {
             match pitchcam::os::set_current_thread_fifo(prio.clamp(1, 99) as u8) {

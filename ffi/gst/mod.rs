@@ -44,7 +44,7 @@ pub use buffer::{Buffer, BufferFlags, BufferMap, BufferMapMut, BufferRef};
 pub use bus::{Bus, ErrorDetails, Message, MessageType, MessageView};
 pub use caps::Caps;
 pub use element::{Clock, Element, Pipeline, State, StateChangeSuccess};
-pub use event::{Event, EventRef, EventType};
+pub use event::{Event, EventRef, EventType, Segment};
 pub use pad::{AllocationAnswer, AllocationStats, Pad, ProbeId, ProbeInfo, ProbeReturn, ProbeType};
 pub use pool::{BufferPool, PoolConfig};
 pub use query::{Query, QueryRef, QueryType};
