@@ -357,7 +357,9 @@ impl<'a> Iterator for TensorMetas<'a> {
                     return Ok(None);
                 }
                 // SAFETY: for NVDSINFER_TENSOR_OUTPUT_META the user data is the tensor meta.
-                unsafe { TensorMeta::from_raw(um.user_meta_data.cast()) }.map(Some)
+                let mut tm = unsafe { TensorMeta::from_raw(um.user_meta_data.cast()) }?;
+                tm.user_meta = um;
+                Ok(Some(tm))
             })();
             match r {
                 Ok(None) => continue,
@@ -394,6 +396,8 @@ pub enum InputGeometry {
 #[derive(Clone, Copy, Debug)]
 pub struct TensorMeta<'a> {
     raw: &'a NvDsInferTensorMeta,
+    /// The user meta that carried it, when found through a frame (for detaching it).
+    user_meta: *const NvDsUserMeta,
 }
 
 impl<'a> TensorMeta<'a> {
@@ -417,7 +421,14 @@ impl<'a> TensorMeta<'a> {
             }
             check_ptr(raw.out_buf_ptrs_host.cast_const(), "out_buf_ptrs_host")?;
         }
-        Ok(TensorMeta { raw })
+        Ok(TensorMeta { raw, user_meta: core::ptr::null() })
+    }
+
+    /// The `NvDsUserMeta` that carried this tensor meta in its frame's user meta list (NULL when
+    /// built with [`TensorMeta::from_raw`]): what `nvds_remove_user_meta_from_frame` takes to
+    /// release nvinfer's output buffer early.
+    pub fn user_meta_ptr(&self) -> *const NvDsUserMeta {
+        self.user_meta
     }
 
     /// The raw struct.
