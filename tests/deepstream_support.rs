@@ -53,6 +53,14 @@ pub fn pkg_config(args: &[&str]) -> Vec<String> {
     String::from_utf8(out.stdout).expect("utf-8").split_whitespace().map(str::to_string).collect()
 }
 
+/// Extra compiler/linker arguments from `PITCHCAM_TEST_CFLAGS` (the aarch64 run adds
+/// `-Wl,-rpath-link,…` for the sysroot).
+pub fn extra_cflags() -> Vec<String> {
+    std::env::var("PITCHCAM_TEST_CFLAGS")
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// Compiles `tests/c/<src>` into a shared object with the project's C flags.
 pub fn compile_shared(src: &str, defines: &[&str], out_name: &str, extra: &[&str]) -> PathBuf {
     let out = out_dir().join(out_name);
@@ -64,6 +72,7 @@ pub fn compile_shared(src: &str, defines: &[&str], out_name: &str, extra: &[&str
         .arg(&out)
         .args(pkg_config(&["--cflags"]))
         .args(extra)
+        .args(extra_cflags())
         .args(pkg_config(&["--libs"]));
     let status = cmd
         .status()
