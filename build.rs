@@ -177,6 +177,10 @@ fn main() {
     if feature_link {
         link_deepstream(&location, &target_arch);
     }
+
+    // The C ABI's soname (issue 3; the same line as on the C-ABI branch, kept here so the two
+    // build.rs changes merge as one). The .deb installs the library under this name.
+    println!("cargo::rustc-cdylib-link-arg=-Wl,-soname,libpitchcam.so.0");
 }
 
 enum Location {
