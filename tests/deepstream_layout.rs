@@ -45,6 +45,7 @@ fn documented() -> Vec<(&'static str, usize, usize)> {
             offset_of!(abi::NvDsFrameMeta, frame_user_meta_list),
             120,
         ),
+        ("NvDsFrameMeta.pipeline_width", offset_of!(abi::NvDsFrameMeta, pipeline_width), 160),
         ("NvDsInferLayerInfo", size_of::<abi::NvDsInferLayerInfo>(), 72),
         ("NvDsInferDims", size_of::<abi::NvDsInferDims>(), 40),
         ("NvDsMeta", size_of::<abi::NvDsMeta>(), 72),

@@ -77,6 +77,8 @@ fn common_rows(v: &mut Vec<(String, usize)>) {
         ("display_meta_list", offset_of!(NvDsFrameMeta, display_meta_list)),
         ("frame_user_meta_list", offset_of!(NvDsFrameMeta, frame_user_meta_list)),
         ("misc_frame_info", offset_of!(NvDsFrameMeta, misc_frame_info)),
+        ("pipeline_width", offset_of!(NvDsFrameMeta, pipeline_width)),
+        ("pipeline_height", offset_of!(NvDsFrameMeta, pipeline_height)),
     ] {
         v.push((format!("NvDsFrameMeta.{c}"), off));
     }
@@ -392,4 +394,66 @@ fn buffers_without_deepstream_meta() {
         unsafe { batch_meta_from_buffer(std::ptr::null_mut()) }.map(|_| ()),
         Err(DsError::NullPointer("GstBuffer"))
     );
+}
+
+/// The safe path the engine uses: a `gst::Buffer` frame and `TensorSource::Borrowed` with the
+/// DeepStream reader; mapping from the frame meta's sizes.
+#[test]
+fn tensor_source_borrowed_reads_deepstream_tensors() {
+    use pitchcam::deepstream::DEEPSTREAM_READER;
+    use pitchcam::gst::Buffer;
+    use pitchcam::tensor_meta::{TensorMetaError, TensorSource};
+
+    let _g = serial();
+    let own = |spec: Spec| {
+        let b = fixture_buffer(abi::ABI_B, spec);
+        let p = std::ptr::NonNull::new(b.0).unwrap();
+        std::mem::forget(b);
+        // SAFETY: we hand our one reference to the Buffer.
+        unsafe { Buffer::from_glib_full(p) }
+    };
+
+    // FP32 head only: both frames' tensors, borrowed from the frame, mapped from the meta.
+    let src = TensorSource::Borrowed { frame: own(Spec::new(2, 13)), reader: DEEPSTREAM_READER };
+    let map = src.map().expect("read");
+    let tensors = map.tensors();
+    assert_eq!(tensors.len(), 2);
+    for (f, t) in tensors.iter().enumerate() {
+        assert_eq!(
+            (t.rows(), t.anchors(), t.layout()),
+            (ROWS, ANCHORS, TensorLayout::ChannelsFirst)
+        );
+        assert_eq!(t.data()[123], fp32_value(f as u32, 123));
+        assert_eq!(t.mapping(), Mapping::letterbox(5700, 1900, 1920, 640, true));
+    }
+
+    // nvstreammux scaled the panorama to 2850x950: network → muxer → source pixels.
+    let src = TensorSource::Borrowed { frame: own(Spec::new(1, 14)), reader: DEEPSTREAM_READER };
+    let err = src.map().map(|m| m.tensors().len());
+    assert_eq!(
+        err,
+        Err(TensorMetaError::Foreign(
+            "DeepStream FP16 output layer: read it with FrameMeta::push_tensors and a scratch"
+        )),
+        "the FP16 layer is refused with its reason"
+    );
+    let buf = own(Spec::new(1, 14));
+    let batch = pitchcam::deepstream::batch_meta(&buf).unwrap().unwrap();
+    let frame = batch.frames().next().unwrap().unwrap();
+    assert_eq!((frame.pipeline_size(), frame.source_size()), ((2850, 950), (5700, 1900)));
+    let tm = frame.tensor_metas().next().unwrap().unwrap();
+    let m = tm.mapping(&InputGeometry::FromFrameMeta { symmetric_padding: true }).unwrap();
+    // The network's centre is the panorama's centre; its right edge is the panorama's.
+    let (cx, cy) = (960.0 * m.scale_x + m.offset_x, 320.0 * m.scale_y + m.offset_y);
+    assert!((cx - 2850.0).abs() < 0.01 && (cy - 950.0).abs() < 0.01, "({cx}, {cy})");
+    assert!((1920.0 * m.scale_x + m.offset_x - 5700.0).abs() < 0.01);
+
+    // No DeepStream meta: no tensors, no error.
+    support::gst_init();
+    // SAFETY: a fresh buffer, our reference handed over.
+    let plain = unsafe {
+        Buffer::from_glib_full(std::ptr::NonNull::new(gstreamer_sys::gst_buffer_new()).unwrap())
+    };
+    let src = TensorSource::Borrowed { frame: plain, reader: DEEPSTREAM_READER };
+    assert_eq!(src.map().expect("empty").tensors().len(), 0);
 }

@@ -168,6 +168,39 @@ impl fmt::Display for DsError {
     }
 }
 
+impl DsError {
+    /// A fixed one-line reason (for error types that carry a `&'static str`, such as
+    /// `tensor_meta::TensorMetaError::Foreign`); [`fmt::Display`] gives the details.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            DsError::NullPointer(_) => "DeepStream meta: NULL pointer",
+            DsError::Misaligned(_) => "DeepStream meta: misaligned pointer",
+            DsError::ListTooLong(_) => "DeepStream meta: list does not end",
+            DsError::MetaTooSmall { .. } => "nvdsmeta GstMeta smaller than NvDsMeta",
+            DsError::TooManyLayers(_) => "tensor meta: too many output layers",
+            DsError::NoSuchLayer { .. } => "tensor meta: no such layer",
+            DsError::NoHostCopy => "tensor meta: no host copy (disable-output-host-copy=1)",
+            DsError::BadDimCount(_) => "tensor layer: bad number of dims",
+            DsError::ZeroDim => "tensor layer: zero dimension",
+            DsError::TooManyElements => "tensor layer: dims absurdly large",
+            DsError::ElementCountMismatch { .. } => "tensor layer: numElements mismatch",
+            DsError::UnsupportedDataType(_) => "tensor layer: not FP32 or FP16",
+            DsError::NotADetectionHead { .. } => "tensor layer: not a YOLO detection head",
+            DsError::ScratchTooSmall { .. } => "FP16 layer needs a conversion scratch",
+            DsError::TooManyTensors { .. } => "too many head tensors in one frame",
+            DsError::BadNetworkInfo => "tensor meta: zero network size",
+            DsError::BadFrameSize => "frame size for the mapping is zero",
+            DsError::Tensor(_) => "tensor view refused the data",
+            DsError::MapFailed => "gst_buffer_map failed",
+            DsError::SurfaceTooSmall { .. } => "buffer smaller than NvBufSurface (ABI mismatch?)",
+            DsError::BadSurface(_) => "NvBufSurface field out of range",
+            DsError::NoSuchSurface { .. } => "NvBufSurface: no such surface",
+            DsError::BadRect => "crop rectangle outside the surface",
+            DsError::Call { .. } => "NvBufSurface call failed",
+        }
+    }
+}
+
 impl std::error::Error for DsError {}
 
 impl From<TensorError> for DsError {

@@ -281,10 +281,15 @@ impl<'a> FrameMeta<'a> {
     pub fn source_size(&self) -> (u32, u32) {
         (self.raw.source_frame_width, self.raw.source_frame_height)
     }
+    /// The muxer's output size: the frame nvinfer scaled into the network.
+    pub fn pipeline_size(&self) -> (u32, u32) {
+        (self.raw.pipeline_width, self.raw.pipeline_height)
+    }
 
     /// The tensor metas nvinfer attached to this frame (`output-tensor-meta=1`), in list order.
     pub fn tensor_metas(&self) -> TensorMetas<'a> {
         TensorMetas {
+            frame: FrameSizes { pipeline: self.pipeline_size(), source: self.source_size() },
             // SAFETY: the list is live for `'a` (contract of `BatchMeta::from_raw`).
             walk: unsafe { ListWalk::new(self.raw.frame_user_meta_list, "frame_user_meta_list") },
         }
@@ -337,7 +342,15 @@ impl<'a> FrameMeta<'a> {
 
 /// Iterator over a frame's tensor metas; stops after the first error.
 pub struct TensorMetas<'a> {
+    frame: FrameSizes,
     walk: ListWalk<'a>,
+}
+
+/// The frame sizes a tensor meta's mapping may need ([`InputGeometry::FromFrameMeta`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct FrameSizes {
+    pipeline: (u32, u32),
+    source: (u32, u32),
 }
 
 impl<'a> Iterator for TensorMetas<'a> {
@@ -359,6 +372,7 @@ impl<'a> Iterator for TensorMetas<'a> {
                 // SAFETY: for NVDSINFER_TENSOR_OUTPUT_META the user data is the tensor meta.
                 let mut tm = unsafe { TensorMeta::from_raw(um.user_meta_data.cast()) }?;
                 tm.user_meta = um;
+                tm.frame = self.frame;
                 Ok(Some(tm))
             })();
             match r {
@@ -388,6 +402,15 @@ pub enum InputGeometry {
         /// nvinfer's `symmetric-padding` (used before DeepStream 8.0).
         symmetric_padding: bool,
     },
+    /// Sizes from the frame meta: nvinfer scaled the muxer's output (`pipeline_width ×
+    /// pipeline_height`), and the result is rescaled to the source frame
+    /// (`source_frame_width × source_frame_height`), the panorama. Letterboxed when the meta says
+    /// `maintain_aspect_ratio`; padding symmetric per the meta on DeepStream 8.0+, else
+    /// `symmetric_padding`. Only for tensor metas found through a frame.
+    FromFrameMeta {
+        /// nvinfer's `symmetric-padding` (used before DeepStream 8.0).
+        symmetric_padding: bool,
+    },
     /// The caller knows the mapping (tiles through nvdspreprocess ROIs, a custom crop).
     Explicit(Mapping),
 }
@@ -398,6 +421,8 @@ pub struct TensorMeta<'a> {
     raw: &'a NvDsInferTensorMeta,
     /// The user meta that carried it, when found through a frame (for detaching it).
     user_meta: *const NvDsUserMeta,
+    /// Its frame's sizes, when found through a frame (zero otherwise).
+    frame: FrameSizes,
 }
 
 impl<'a> TensorMeta<'a> {
@@ -421,7 +446,7 @@ impl<'a> TensorMeta<'a> {
             }
             check_ptr(raw.out_buf_ptrs_host.cast_const(), "out_buf_ptrs_host")?;
         }
-        Ok(TensorMeta { raw, user_meta: core::ptr::null() })
+        Ok(TensorMeta { raw, user_meta: core::ptr::null(), frame: FrameSizes::default() })
     }
 
     /// The `NvDsUserMeta` that carried this tensor meta in its frame's user meta list (NULL when
@@ -466,21 +491,40 @@ impl<'a> TensorMeta<'a> {
 
     /// The mapping from this meta's network pixels to panorama pixels.
     pub fn mapping(&self, geometry: &InputGeometry) -> Result<Mapping, DsError> {
+        let full_frame = |width: u32, height: u32, symmetric: bool| {
+            let net = self.network_info();
+            if net.width == 0 || net.height == 0 {
+                return Err(DsError::BadNetworkInfo);
+            }
+            if width == 0 || height == 0 {
+                return Err(DsError::BadFrameSize);
+            }
+            Ok(if self.maintain_aspect_ratio() {
+                let symmetric = self.symmetric_padding().unwrap_or(symmetric);
+                Mapping::letterbox(width, height, net.width, net.height, symmetric)
+            } else {
+                Mapping::tile(0, 0, width, height, net.width, net.height)
+            })
+        };
         match *geometry {
             InputGeometry::Explicit(m) => Ok(m),
             InputGeometry::FullFrame { width, height, symmetric_padding } => {
-                let net = self.network_info();
-                if net.width == 0 || net.height == 0 {
-                    return Err(DsError::BadNetworkInfo);
+                full_frame(width, height, symmetric_padding)
+            }
+            InputGeometry::FromFrameMeta { symmetric_padding } => {
+                let (pw, ph) = self.frame.pipeline;
+                let m = full_frame(pw, ph, symmetric_padding)?;
+                // Muxer pixels → source pixels (the identity when the muxer did not scale).
+                let (sw, sh) = self.frame.source;
+                if sw == 0 || sh == 0 {
+                    return Ok(m);
                 }
-                if width == 0 || height == 0 {
-                    return Err(DsError::BadFrameSize);
-                }
-                Ok(if self.maintain_aspect_ratio() {
-                    let symmetric = self.symmetric_padding().unwrap_or(symmetric_padding);
-                    Mapping::letterbox(width, height, net.width, net.height, symmetric)
-                } else {
-                    Mapping::tile(0, 0, width, height, net.width, net.height)
+                let (kx, ky) = (sw as f32 / pw as f32, sh as f32 / ph as f32);
+                Ok(Mapping {
+                    scale_x: m.scale_x * kx,
+                    scale_y: m.scale_y * ky,
+                    offset_x: m.offset_x * kx,
+                    offset_y: m.offset_y * ky,
                 })
             }
         }

@@ -7,6 +7,8 @@
 //!   headers and the compile-time proof that the mirrors match it.
 //! * [`meta`] — `GstBuffer` → `NvDsBatchMeta` → frames → `NVDSINFER_TENSOR_OUTPUT_META` →
 //!   layers → [`pitchcam_core::detect::Tensor`] views (FP16 converted by [`half`]).
+//! * [`reader`] — the same over pitchcam's `gst::BufferRef`, safe, and the `BorrowedReader` for
+//!   `tensor_meta::TensorSource::Borrowed` ([`DEEPSTREAM_READER`]).
 //! * [`surface`] — `GstBuffer` (memory:NVMM) → `NvBufSurface`, validated.
 //! * [`nvbuf`] (feature `deepstream`) — `NvBufSurfaceCreate`/`Destroy`/`Map`/`UnMap`/`Sync*`,
 //!   `NvBufSurfTransform` with per-thread session params, the meta lock.
@@ -28,6 +30,7 @@ pub mod meta;
 #[cfg(feature = "deepstream")]
 pub mod nvbuf;
 pub mod pipeline;
+pub mod reader;
 pub mod surface;
 #[cfg(pitchcam_ds_bindgen)]
 pub mod sys;
@@ -37,6 +40,7 @@ pub use meta::{
     BatchMeta, FrameMeta, HeadShape, InputGeometry, Layer, LayerData, TensorMeta,
     batch_meta_from_buffer,
 };
+pub use reader::{DEEPSTREAM_READER, batch_meta, read_frame_tensors};
 pub use surface::MappedSurface;
 
 /// Whether this build's mirrors were checked against installed DeepStream headers by bindgen.

@@ -185,7 +185,8 @@ fn meta_rows(rows: &mut Vec<LayoutRow>) {
         surface_type = surface_type, surface_index = surface_index,
         num_obj_meta = num_obj_meta, b_infer_done = bInferDone,
         obj_meta_list = obj_meta_list, display_meta_list = display_meta_list,
-        frame_user_meta_list = frame_user_meta_list, misc_frame_info = misc_frame_info);
+        frame_user_meta_list = frame_user_meta_list, misc_frame_info = misc_frame_info,
+        pipeline_width = pipeline_width, pipeline_height = pipeline_height);
     const _: () = assert!(
         size_of::<g::NvDsFrameMeta>() == m::NVDS_FRAME_META_SIZE,
         "sizeof(NvDsFrameMeta) differs from the documented size for this ABI"

@@ -34,6 +34,9 @@ enum {
     DEFECT_DECOY_ONLY = 10,
     DEFECT_NOT_A_HEAD = 11,
     DEFECT_ZERO_DIM = 12,
+    /* Not defects: variants of a valid fixture. */
+    VARIANT_FP32_ONLY = 13,    /* one output layer (the FP32 head) */
+    VARIANT_MUXER_SCALED = 14, /* nvstreammux output 2850x950, source 5700x1900 */
 };
 
 typedef struct {
@@ -143,6 +146,7 @@ static const ds_row layout_rows[] = {
     OFF(NvDsFrameMeta, num_obj_meta), OFF(NvDsFrameMeta, bInferDone),
     OFF(NvDsFrameMeta, obj_meta_list), OFF(NvDsFrameMeta, display_meta_list),
     OFF(NvDsFrameMeta, frame_user_meta_list), OFF(NvDsFrameMeta, misc_frame_info),
+    OFF(NvDsFrameMeta, pipeline_width), OFF(NvDsFrameMeta, pipeline_height),
     {"NvDsFrameMeta.full_size", sizeof(NvDsFrameMeta)},
     SIZE(NvDsInferDims),
     OFF(NvDsInferDims, numDims), OFF(NvDsInferDims, d), OFF(NvDsInferDims, numElements),
@@ -358,6 +362,15 @@ static Arena *arena_new(const ds_fixture_spec *s) {
         case DEFECT_ZERO_DIM:
             l0->inferDims.d[1] = 0;
             l0->inferDims.numElements = 0;
+            break;
+        case VARIANT_FP32_ONLY:
+            for (unsigned f = 0; f < frames; f++) a->tensor[f].num_output_layers = 1;
+            break;
+        case VARIANT_MUXER_SCALED:
+            for (unsigned f = 0; f < frames; f++) {
+                a->frames[f].pipeline_width = 2850;
+                a->frames[f].pipeline_height = 950;
+            }
             break;
         default: break;
         }

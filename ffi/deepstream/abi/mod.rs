@@ -299,9 +299,9 @@ layout!(NvDsBatchMeta, size = 192, align = 8,
     label_info_meta_pool @ 88, frame_meta_list @ 96, batch_user_meta_list @ 104,
     meta_mutex @ 112, misc_batch_info @ 128, reserved @ 160);
 
-/// The leading fields of `NvDsFrameMeta`, identical 5.0 … 9.1 (the real struct continues with
-/// `pipeline_width`, … and is 192 / 200 / 232 B depending on the version). Read-only, through a
-/// pointer DeepStream handed out.
+/// The leading fields of `NvDsFrameMeta`: identical 6.x … 9.1 up to `pipeline_height` (DeepStream
+/// 5.0 ends after `misc_frame_info`; 6.x continues with `reserved`, 8.0+ with `sensorInfo_meta`,
+/// so the real struct is 200 / 232 B). Read-only, through a pointer DeepStream handed out.
 #[repr(C)]
 #[derive(Debug)]
 pub struct NvDsFrameMeta {
@@ -325,13 +325,19 @@ pub struct NvDsFrameMeta {
     /// `NvDsUserMetaList *`: data are `NvDsUserMeta *`.
     pub frame_user_meta_list: *mut GList,
     pub misc_frame_info: [i64; MAX_USER_FIELDS],
+    /// The muxer's output width: the frame nvinfer scaled (DS 6.0+; the DS 7.x tail is
+    /// documented with it but its offsets there are unverified).
+    pub pipeline_width: u32,
+    /// The muxer's output height.
+    pub pipeline_height: u32,
 }
-layout!(NvDsFrameMeta, size = 160, align = 8,
+layout!(NvDsFrameMeta, size = 168, align = 8,
     base_meta @ 0, pad_index @ 40, batch_id @ 44, frame_num @ 48, buf_pts @ 56,
     ntp_timestamp @ 64, source_id @ 72, num_surfaces_per_frame @ 76, source_frame_width @ 80,
     source_frame_height @ 84, surface_type @ 88, surface_index @ 92, num_obj_meta @ 96,
     b_infer_done @ 100, obj_meta_list @ 104, display_meta_list @ 112,
-    frame_user_meta_list @ 120, misc_frame_info @ 128);
+    frame_user_meta_list @ 120, misc_frame_info @ 128, pipeline_width @ 160,
+    pipeline_height @ 164);
 
 /// `NvDsInferDims` — 40 B.
 #[repr(C)]
