@@ -1,35 +1,35 @@
 //! IEEE 754 binary16 → binary32 conversion for FP16 output layers.
 //!
-//! Pure integer bit manipulation: no `std`, no allocation, no lookup table, no float rounding —
-//! every binary16 value (including subnormals, ±0, ±∞ and NaN payloads) is exactly representable
-//! in binary32, so the conversion is exact and identical on every architecture.
+//! No `std`, no allocation, no lookup table, no rounding: every binary16 value (including
+//! subnormals, ±0, ±∞ and NaN payloads) is exactly representable in binary32, so the conversion
+//! is exact and identical on every architecture (checked for all 65 536 inputs).
 
 /// Converts one binary16 value (given as its bits) to `f32`, exactly.
 ///
 /// NaNs keep their sign and payload (shifted into the top of the binary32 mantissa), so a
 /// signalling NaN stays a NaN.
+///
+/// Branch-free over the three cases, so a slice loop vectorises: normal numbers rebias the
+/// exponent by integer addition; ±∞/NaN take the all-ones exponent the same way; subnormals
+/// (and ±0) are `mantissa × 2⁻²⁴` computed as an integer-to-float conversion and one multiply
+/// whose operands and result are normal `f32` — so the result is exact even in a process where
+/// some library switched on flush-to-zero / denormals-are-zero.
 #[inline]
-pub const fn f16_to_f32(h: u16) -> f32 {
-    let sign = ((h as u32) & 0x8000) << 16;
-    let exp = ((h >> 10) & 0x1f) as u32;
-    let man = (h & 0x03ff) as u32;
-    let bits = if exp == 0x1f {
-        // ±∞ (man == 0) or NaN: all-ones exponent, payload kept.
-        sign | 0x7f80_0000 | (man << 13)
-    } else if exp != 0 {
-        // Normal: rebias the exponent from 15 to 127.
-        sign | ((exp + (127 - 15)) << 23) | (man << 13)
-    } else if man == 0 {
-        // ±0.
-        sign
+pub fn f16_to_f32(h: u16) -> f32 {
+    let h = u32::from(h);
+    let sign = (h & 0x8000) << 16;
+    let em = h & 0x7fff; // exponent and mantissa
+    let normal = (em << 13) + ((127 - 15) << 23);
+    let inf_nan = (em << 13) + ((255 - 31) << 23);
+    let subnormal = (em as f32 * (1.0 / 16_777_216.0)).to_bits(); // em < 0x400: em = mantissa
+    let bits = if em < 0x0400 {
+        subnormal
+    } else if em >= 0x7c00 {
+        inf_nan
     } else {
-        // Subnormal: value = man · 2^-24. Normalise: the leading 1 of `man` is at bit p (0..=9),
-        // so value = 2^(p-24) · (1 + rest / 2^p); binary32 exponent field = p - 24 + 127.
-        let p = 31 - man.leading_zeros();
-        let rest = man & !(1 << p);
-        sign | ((p + 103) << 23) | (rest << (23 - p))
+        normal
     };
-    f32::from_bits(bits)
+    f32::from_bits(sign | bits)
 }
 
 /// Converts `src` into the front of `dst` and returns the converted slice.
