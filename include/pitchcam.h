@@ -326,7 +326,7 @@ int pc_ring_nearest(const pc_ring *ring, uint64_t pts, struct _GstBuffer **out_b
                     uint64_t *out_pts);
 
 /** Occupancy and counters. Errors: PC_ERR_NULL, PC_ERR_MISALIGNED. */
-int pc_ring_stats(const pc_ring *ring, pc_ring_stats *out);
+int pc_ring_get_stats(const pc_ring *ring, pc_ring_stats *out);
 
 /**
  * Ends the current timeline (on a FLUSH_STOP or seek): every entry becomes invisible to lookups

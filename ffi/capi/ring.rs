@@ -332,7 +332,7 @@ pub unsafe extern "C" fn pc_ring_nearest(
 /// # Safety
 /// `ring` is NULL or a live ring; `out` is NULL or valid for writes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn pc_ring_stats(ring: *const pc_ring, out: *mut pc_ring_stats) -> c_int {
+pub unsafe extern "C" fn pc_ring_get_stats(ring: *const pc_ring, out: *mut pc_ring_stats) -> c_int {
     boundary(|| {
         // SAFETY: caller's contract.
         let ring = unsafe { ring_ref(ring) }?;
