@@ -7,8 +7,6 @@
 mod capi_support;
 
 use capi_support::*;
-use pitchcam::core::detect::{DetectParams, Detection, Detector, Mapping, Tensor, TensorLayout};
-use pitchcam::core::geom::Size;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -31,20 +29,6 @@ fn consumers() -> &'static [(String, PathBuf); 4] {
             build("capi_consumer.cpp", Lang::Cxx17, Link::Shared),
         ]
     })
-}
-
-/// What core's detector gives for the reference frame with `pc_detect`'s settings.
-fn core_detections(frame: &str) -> Vec<Det> {
-    let head = load_head(frame);
-    let t = Tensor::new(&head, 9, 8400, TensorLayout::ChannelsFirst, Mapping::IDENTITY).unwrap();
-    let params = DetectParams::new(0.25, 0.45, 300, Size { w: 16384, h: 16384 }).unwrap();
-    let mut det = Box::new(Detector::<8400>::new());
-    let mut out = vec![Detection::default(); 512];
-    let stats = det.detect(&[t], &params, &mut out).unwrap();
-    out[..stats.written as usize]
-        .iter()
-        .map(|d| (d.x1, d.y1, d.x2, d.y2, d.score, d.class))
-        .collect()
 }
 
 #[test]

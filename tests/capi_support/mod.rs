@@ -3,6 +3,8 @@
 //! leaks tracer, and the shared reference data.
 #![allow(dead_code)]
 
+use pitchcam::core::detect::{DetectParams, Detection, Detector, Mapping, Tensor, TensorLayout};
+use pitchcam::core::geom::Size;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -82,7 +84,7 @@ pub fn installed_prefix() -> &'static Path {
     static PREFIX: OnceLock<PathBuf> = OnceLock::new();
     PREFIX.get_or_init(|| {
         require_tool("pkg-config", "pkg-config");
-        let prefix = scratch(&format!("prefix-{}", std::process::id()));
+        let prefix = scratch(&format!("prefix-{}", env!("CARGO_CRATE_NAME")));
         run_ok(
             Command::new("bash")
                 .arg(root().join("scripts/install-lib"))
@@ -307,4 +309,18 @@ pub fn check_against_reference(frame: &str, dets: &[Det]) {
     let in_order: Vec<u64> = ref_kept.iter().copied().filter(|a| matched.contains(a)).collect();
     assert_eq!(matched, in_order, "{frame}: order differs from the reference");
     assert!(matched.len() + missing.len() >= ref_kept.len());
+}
+
+/// What core's detector gives for a reference frame with `pc_detect`'s settings (conf 0.25,
+/// IoU 0.45, max_det 300, per class, identity mapping, bounds 16384 × 16384): what every
+/// consumer of the C ABI must get, bit for bit.
+pub fn core_detections(frame: &str) -> Vec<Det> {
+    let head = load_head(frame);
+    let t = Tensor::new(&head, 9, 8400, TensorLayout::ChannelsFirst, Mapping::IDENTITY).unwrap();
+    let params = DetectParams::new(0.25, 0.45, 300, Size { w: 16384, h: 16384 }).unwrap();
+    let mut det = Box::new(Detector::<8400>::new());
+    let mut out = vec![Detection::default(); 512];
+    let stats = det.detect(&[t], &params, &mut out).unwrap();
+    assert_eq!(stats.written, stats.kept);
+    out[..stats.written as usize].iter().map(|d| (d.x1, d.y1, d.x2, d.y2, d.score, d.class)).collect()
 }
