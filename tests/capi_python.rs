@@ -71,7 +71,8 @@ fn detect_without_numpy_matches_core_and_reference() {
 
 #[test]
 fn detect_with_numpy_matches_core_and_reference() {
-    let python = python_with("numpy", "numpy (apt-get install python3-numpy, or pip install numpy)");
+    let python =
+        python_with("numpy", "numpy (apt-get install python3-numpy, or pip install numpy)");
     let frame = nms_dir().join(format!("{FRAME}.bin"));
     let out = example(python, &["detect", frame.to_str().unwrap()]);
     check_detect_output(python, &out, true);

@@ -322,5 +322,8 @@ pub fn core_detections(frame: &str) -> Vec<Det> {
     let mut out = vec![Detection::default(); 512];
     let stats = det.detect(&[t], &params, &mut out).unwrap();
     assert_eq!(stats.written, stats.kept);
-    out[..stats.written as usize].iter().map(|d| (d.x1, d.y1, d.x2, d.y2, d.score, d.class)).collect()
+    out[..stats.written as usize]
+        .iter()
+        .map(|d| (d.x1, d.y1, d.x2, d.y2, d.score, d.class))
+        .collect()
 }
