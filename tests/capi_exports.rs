@@ -1,10 +1,12 @@
 //! The export surface of libpitchcam: the `pc_*` symbols that `nm -D` finds in the shared library
 //! (and `nm` in the static one) are exactly `linker/exports.txt`, which is exactly the functions
-//! `include/pitchcam.h` declares; the shared library's soname is `libpitchcam.so.0`.
+//! `include/pitchcam.h` declares; the header's constants and status codes are the library's; the
+//! shared library's soname is `libpitchcam.so.0`.
 mod capi_support;
 
 use capi_support::*;
-use std::collections::BTreeSet;
+use pitchcam::capi::status::Status;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 fn exports_txt() -> BTreeSet<String> {
@@ -112,4 +114,57 @@ fn soname_is_libpitchcam_so_0() {
     assert!(soname[0].contains("[libpitchcam.so.0]"), "soname: {}", soname[0]);
     let header = std::fs::read_to_string(root().join("include/pitchcam.h")).unwrap();
     assert!(header.contains("#define PITCHCAM_ABI_MAJOR 0\n"), "soname number = ABI major");
+}
+
+/// `#define NAME <integer>` lines and `NAME = <integer>` enumerators of the header.
+fn header_constants() -> BTreeMap<String, i64> {
+    let text = std::fs::read_to_string(root().join("include/pitchcam.h")).expect("header");
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let (name, value) = if let Some(rest) = line.strip_prefix("#define ") {
+            let mut w = rest.split_whitespace();
+            (w.next().unwrap_or(""), w.next().unwrap_or(""))
+        } else if let Some((name, rest)) = line.split_once(" = ") {
+            (name, rest.split([',', ' ']).next().unwrap_or(""))
+        } else {
+            continue;
+        };
+        let value = value.trim_end_matches('u');
+        if let Ok(v) = value.parse::<i64>() {
+            out.insert(name.to_string(), v);
+        }
+    }
+    out
+}
+
+#[test]
+fn header_constants_are_the_librarys() {
+    use pitchcam::capi::{ABI_MAJOR, ABI_MINOR, ABI_VERSION, detect, pc_abi_version, ring};
+    let h = header_constants();
+    let want: [(&str, i64); 9] = [
+        ("PITCHCAM_ABI_MAJOR", ABI_MAJOR as i64),
+        ("PITCHCAM_ABI_MINOR", ABI_MINOR as i64),
+        ("PC_MAX_CLASSES", pitchcam::core::detect::MAX_CLASSES as i64),
+        ("PC_MAX_TENSORS", detect::MAX_TENSORS as i64),
+        ("PC_DETECT_CANDIDATES", detect::CANDIDATES as i64),
+        ("PC_DETECT_MAX_PANORAMA_SIDE", pitchcam::core::detect::MAX_PANORAMA_SIDE as i64),
+        ("PC_DETECT_SKIP_NON_FINITE", detect::SKIP_NON_FINITE as i64),
+        ("PC_RING_MAX_CAPACITY", ring::RING_MAX_CAPACITY as i64),
+        ("PC_OK", 0),
+    ];
+    for (name, value) in want {
+        assert_eq!(h.get(name), Some(&value), "{name} in include/pitchcam.h");
+    }
+    assert_eq!(pc_abi_version(), ABI_VERSION);
+    assert_eq!(ABI_VERSION, (ABI_MAJOR << 16) | ABI_MINOR);
+    // Every status code, both ways: the header has no code the library lacks, and vice versa.
+    let header_codes: BTreeMap<&str, i64> = h
+        .iter()
+        .filter(|(n, _)| n.starts_with("PC_ERR_") || n.as_str() == "PC_OK")
+        .map(|(n, v)| (n.as_str(), *v))
+        .collect();
+    let lib_codes: BTreeMap<&str, i64> =
+        Status::ALL.iter().map(|s| (s.name(), s.code() as i64)).collect();
+    assert_eq!(header_codes, lib_codes, "pc_status in the header vs the library");
 }

@@ -75,6 +75,28 @@ impl Status {
         Status::ALL.into_iter().find(|s| s.code() == code)
     }
 
+    /// The constant's name in `include/pitchcam.h`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "PC_OK",
+            Status::Null => "PC_ERR_NULL",
+            Status::InvalidArg => "PC_ERR_INVALID_ARG",
+            Status::Capacity => "PC_ERR_CAPACITY",
+            Status::TensorShape => "PC_ERR_TENSOR_SHAPE",
+            Status::NonFiniteParam => "PC_ERR_NON_FINITE_PARAM",
+            Status::NonFiniteData => "PC_ERR_NON_FINITE_DATA",
+            Status::Misaligned => "PC_ERR_MISALIGNED",
+            Status::NoPts => "PC_ERR_NO_PTS",
+            Status::DuplicatePts => "PC_ERR_DUPLICATE_PTS",
+            Status::LatePts => "PC_ERR_LATE_PTS",
+            Status::NotFound => "PC_ERR_NOT_FOUND",
+            Status::NoPrivilege => "PC_ERR_NO_PRIVILEGE",
+            Status::Os => "PC_ERR_OS",
+            Status::NoMemory => "PC_ERR_NO_MEMORY",
+            Status::Panic => "PC_ERR_PANIC",
+        }
+    }
+
     /// A one-line description (static, NUL-terminated).
     pub const fn description(self) -> &'static CStr {
         match self {
