@@ -19,6 +19,8 @@ use gstreamer_sys as gst;
 use pitchcam_core::ring::{DelayRing, Entry, Push, Reject, RingConfig};
 use pitchcam_core::time::CLOCK_TIME_NONE;
 
+use crate::gst::Buffer;
+
 use super::check_ptr;
 use super::status::{Status, boundary, boundary_void};
 
@@ -26,44 +28,8 @@ use super::status::{Status, boundary, boundary_void};
 /// reserves this many slots (16 bytes each, 64 KiB) and holds at most its own capacity.
 pub const RING_MAX_CAPACITY: usize = 4096;
 
-/// One owned reference to a `GstBuffer`: unreffed on drop.
-///
-/// Private twin of the `ffi/gst` frame handle (being written on another branch); to be replaced by
-/// it once that lands, so the project has one buffer handle.
-struct BufRef(NonNull<gst::GstBuffer>);
-
-// SAFETY: a GstBuffer reference may be used and released on any thread: GstMiniObject
-// refcounting is atomic, and the ring only reads the immutable-after-push PTS through it.
-unsafe impl Send for BufRef {}
-
-impl BufRef {
-    /// Takes a new reference to `buf`.
-    ///
-    /// # Safety
-    /// `buf` must point to a live `GstBuffer` on which the caller holds a reference for the
-    /// duration of the call.
-    unsafe fn new_ref(buf: NonNull<gst::GstBuffer>) -> BufRef {
-        // SAFETY: `buf` is a live mini object (caller's contract); ref is atomic.
-        unsafe { gst::gst_mini_object_ref(buf.as_ptr().cast()) };
-        BufRef(buf)
-    }
-
-    /// A new reference for the caller, who owns it from now on (transfer full).
-    fn to_raw_ref(&self) -> *mut gst::GstBuffer {
-        // SAFETY: `self` holds a reference, so the buffer is alive; ref is atomic.
-        unsafe { gst::gst_mini_object_ref(self.0.as_ptr().cast()) };
-        self.0.as_ptr()
-    }
-}
-
-impl Drop for BufRef {
-    fn drop(&mut self) {
-        // SAFETY: `self` owns exactly one reference, released exactly once here.
-        unsafe { gst::gst_mini_object_unref(self.0.as_ptr().cast()) };
-    }
-}
-
-type Ring = DelayRing<BufRef, RING_MAX_CAPACITY>;
+/// Each entry is one owned reference ([`Buffer`], the project's frame handle): dropping it unrefs.
+type Ring = DelayRing<Buffer, RING_MAX_CAPACITY>;
 
 /// The opaque ring handle behind `pc_ring *`.
 pub struct pc_ring {
@@ -205,7 +171,7 @@ pub unsafe extern "C" fn pc_ring_push(ring: *mut pc_ring, buf: *mut gst::GstBuff
         let ring = unsafe { ring_ref(ring) }?;
         check_ptr(buf)?;
         // SAFETY: non-NULL, aligned, and a live mini object by the caller's contract.
-        let (ty, pts) = unsafe { ((*buf).mini_object.type_, (*buf).pts) };
+        let ty = unsafe { (*buf).mini_object.type_ };
         // SAFETY: plain GType getter, callable at any time.
         if ty != unsafe { gst::gst_buffer_get_type() } {
             // Most often the PyGObject wrapper's address (`id(buf)`) instead of the buffer's
@@ -217,8 +183,10 @@ pub unsafe extern "C" fn pc_ring_push(ring: *mut pc_ring, buf: *mut gst::GstBuff
         {
             // A refused buffer (no PTS included: the ring counts it) comes straight back in
             // the outcome and its reference is released below, so nothing is retained.
-            // SAFETY: `buf` is live and the caller holds a reference (contract).
-            let handle = unsafe { BufRef::new_ref(NonNull::new(buf).ok_or(Status::Null)?) };
+            // SAFETY: `buf` is a live GstBuffer (type checked) the caller holds a reference to.
+            let handle =
+                unsafe { Buffer::from_glib_borrow(NonNull::new(buf).ok_or(Status::Null)?) };
+            let pts = handle.pts().unwrap_or(CLOCK_TIME_NONE);
             let outcome = ring.lock().push(pts, handle);
             result = match &outcome {
                 Push::Stored | Push::Evicted { .. } => Ok(()),
@@ -261,14 +229,15 @@ unsafe fn lookup(
     }
     let (buf, found) = {
         let r = ring.lock();
-        let e: Option<Entry<'_, BufRef>> = match how {
+        let e: Option<Entry<'_, Buffer>> = match how {
             Lookup::AtOrBefore => r.at_or_before(pts),
             Lookup::AtOrAfter => r.at_or_after(pts),
             Lookup::Nearest => r.nearest(pts),
         };
         let e = e.ok_or(Status::NotFound)?;
-        // The new reference is taken under the lock, so the entry cannot be released first.
-        (e.handle.to_raw_ref(), e.pts)
+        // The new reference is taken under the lock, so the entry cannot be released first;
+        // it leaves Rust's ownership here (transfer full to the caller).
+        (e.handle.clone().into_raw().as_ptr(), e.pts)
     };
     // SAFETY: both out-pointers checked (non-NULL where written, aligned); the caller owns them.
     unsafe {
