@@ -4,7 +4,7 @@
 //! plane; each plane has its own row stride (GStreamer pads rows). The views below borrow the two
 //! planes of a mapped buffer and never copy.
 
-/// Why a plane layout was refused.
+/// Why an image, a crop or a scale was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImageError {
     /// Width or height is zero or odd (NV12 chroma is subsampled 2×2).
@@ -13,6 +13,28 @@ pub enum ImageError {
     BadStride,
     /// A plane slice is too short for its height × stride.
     PlaneTooShort,
+    /// A dimension exceeds [`MAX_DIM`], or the source is smaller than 4 × 4.
+    OutOfRange,
+    /// The crop has no area (width or height ≤ 0).
+    EmptyCrop,
+    /// The output is wider than the [`CropScaler`]'s `MAX_W`.
+    TooWide,
+    /// The crop is more than [`MAX_DOWNSCALE`] times the output size on an axis.
+    ScaleOutOfRange,
+}
+
+impl core::fmt::Display for ImageError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ImageError::BadSize => "NV12 width and height must be even and non-zero",
+            ImageError::BadStride => "a row stride is smaller than the image width",
+            ImageError::PlaneTooShort => "a plane is too short for its height and stride",
+            ImageError::OutOfRange => "image dimension out of range (4 ..= 32766 px)",
+            ImageError::EmptyCrop => "the crop rectangle is empty",
+            ImageError::TooWide => "the output is wider than the scaler was built for",
+            ImageError::ScaleOutOfRange => "the crop is more than 64 times the output size",
+        })
+    }
 }
 
 fn check(
@@ -112,3 +134,31 @@ impl<'a> Nv12Mut<'a> {
         }
     }
 }
+
+impl Nv12Mut<'_> {
+    /// Fills the image with one colour (`y`, `u`, `v`): a slate or a black frame (16, 128, 128
+    /// in video range). Only the `width` bytes of each row are written, never the row padding.
+    pub fn fill(&mut self, y: u8, u: u8, v: u8) -> Result<(), ImageError> {
+        check(self.width, self.height, self.y.len(), self.y_stride, self.uv.len(), self.uv_stride)?;
+        let w = self.width as usize;
+        for row in self.y.chunks_mut(self.y_stride).take(self.height as usize) {
+            row[..w].fill(y);
+        }
+        for row in self.uv.chunks_mut(self.uv_stride).take(self.height as usize / 2) {
+            for px in row[..w].chunks_exact_mut(2) {
+                px[0] = u;
+                px[1] = v;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fills `img` with one colour; see [`Nv12Mut::fill`].
+pub fn fill(img: &mut Nv12Mut<'_>, y: u8, u: u8, v: u8) -> Result<(), ImageError> {
+    img.fill(y, u, v)
+}
+
+mod scale;
+
+pub use scale::{CropScaler, Filter, MAX_DIM, MAX_DOWNSCALE};

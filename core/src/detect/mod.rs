@@ -3,10 +3,33 @@
 //! The analysis stage turns one frame's detector output — one or more raw YOLOv8/YOLO11 head
 //! tensors, each with its own mapping into the panorama (a letterboxed full frame, or tiles) — into
 //! a short, score-descending list of [`Detection`]s in one NMS, so that boxes cut by tile borders
-//! merge. See [`decode`] and [`nms`].
+//! merge: [`Detector::detect`]. [`decode`] states the decode semantics, [`nms`] the integer IoU
+//! rule and the in-place NMS over plain detections ([`nms_in_place`], the C ABI's `pc_nms`).
+//!
+//! ```
+//! use pitchcam_core::detect::{DetectParams, Detection, Detector, Mapping, Tensor, TensorLayout};
+//! use pitchcam_core::geom::Size;
+//!
+//! // One [4 + 1, 2] head: two anchors, the second a confident 10×20 box at (50, 60).
+//! let head = [40.0, 50.0, 30.0, 60.0, 8.0, 10.0, 8.0, 20.0, 0.1, 0.9];
+//! let t = Tensor::new(&head, 5, 2, TensorLayout::ChannelsFirst, Mapping::IDENTITY).unwrap();
+//! let params = DetectParams::new(0.25, 0.45, 300, Size { w: 640, h: 640 }).unwrap();
+//! // 1024 candidates of scratch: 64 KiB, on the heap rather than the stack.
+//! let mut det = Box::new(Detector::<1024>::new());
+//! let mut out = [Detection::default(); 8];
+//! let stats = det.detect(&[t], &params, &mut out).unwrap();
+//! assert_eq!(stats.kept, 1);
+//! assert_eq!((out[0].x1, out[0].y1, out[0].x2, out[0].y2), (45 * 256, 50 * 256, 55 * 256, 70 * 256));
+//! ```
 
 pub mod decode;
+mod detector;
 pub mod nms;
+mod params;
+
+pub use detector::{DetectTotals, Detector, FrameStats};
+pub use nms::{IouThreshold, NmsError, iou_exceeds, nms_in_place};
+pub use params::{DetectError, DetectParams, MAX_PANORAMA_SIDE};
 
 /// The most classes a tensor may carry (rows = 4 + classes). YOLO11 on football uses 5.
 pub const MAX_CLASSES: usize = 16;
