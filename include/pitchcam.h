@@ -7,6 +7,7 @@
  *   - pc_detect / pc_nms:  YOLOv8/YOLO11 head decode and fixed-point NMS over one or more tensors
  *                          (tiles merge in one NMS), allocation-free, deterministic across machines;
  *   - pc_ring:             the delay ring over GstBuffer references, looked up by PTS in O(log n);
+ *   - pc_tracker:          the forward ball tracker: detections in, one observation per frame out;
  *   - pc_thread_*:         pinning and SCHED_FIFO for the calling thread, failing softly.
  *
  * Conventions
@@ -337,6 +338,129 @@ int pc_ring_flush(pc_ring *ring);
 
 /** Releases every buffer the ring holds, now. Counters are kept. */
 int pc_ring_clear(pc_ring *ring);
+
+/* ---------------------------------------------------------------------------------------------
+ * Ball tracker
+ * ------------------------------------------------------------------------------------------- */
+
+/** Raw ball candidates an observation carries beside the tracker's choice. */
+#define PC_MAX_BALL_CANDIDATES 4
+
+/** A point in panorama px x 256 (Q8), or Q8 px/s for a velocity. */
+typedef struct pc_point {
+    int32_t x, y;
+} pc_point;
+
+/** Where a frame's ball estimate comes from. */
+typedef enum pc_ball_state {
+    PC_BALL_MEASURED = 0,  /**< a detection was accepted this frame */
+    PC_BALL_PREDICTED = 1, /**< extrapolated from the motion model; confidence decays */
+    PC_BALL_LOST = 2       /**< too long unseen: last position (or the panorama centre), not to be trusted */
+} pc_ball_state;
+
+/** The tracker's ball for one frame. */
+typedef struct pc_ball {
+    pc_point pos;        /**< Q8 px */
+    pc_point vel;        /**< Q8 px per second */
+    uint16_t confidence; /**< Q0.16: the detection score when measured, decaying while predicted */
+    uint8_t state;       /**< pc_ball_state */
+    uint8_t reserved;    /**< 0 */
+} pc_ball;
+
+/** A raw ball-class detection as the detector saw it. */
+typedef struct pc_ball_candidate {
+    pc_point pos;      /**< box centre, Q8 px */
+    uint16_t score;    /**< Q0.16 */
+    uint16_t reserved; /**< 0 */
+} pc_ball_candidate;
+
+/** Where the players (and goalkeepers) are; referees and staff are not counted. */
+typedef struct pc_players {
+    uint16_t count;    /**< boxes counted; the other fields are meaningless when 0 */
+    uint16_t reserved; /**< 0 */
+    pc_point centroid; /**< mean of the box centres, Q8 px */
+    pc_point spread;   /**< standard deviation of the centres per axis, Q8 px */
+    pc_point min;      /**< bounding box of all counted players, top-left, Q8 px */
+    pc_point max;      /**< bottom-right, Q8 px */
+} pc_players;
+
+/** Everything the analysis knows about one captured frame: what pc_tracker_step produces. Plain
+ *  data: may be queued, logged and replayed. */
+typedef struct pc_observation {
+    uint64_t pts;                                          /**< capture PTS, ns */
+    pc_ball ball;
+    uint32_t n_candidates;                                 /**< 0 ..= PC_MAX_BALL_CANDIDATES */
+    pc_ball_candidate candidates[PC_MAX_BALL_CANDIDATES]; /**< best first */
+    pc_players players;
+} pc_observation;
+
+/**
+ * Tracker tuning; pixels are panorama px, times ns. Start from pc_tracker_config_default and
+ * change what you need. Validated by pc_tracker_new (PC_ERR_INVALID_ARG / PC_ERR_NON_FINITE_PARAM).
+ */
+typedef struct pc_tracker_config {
+    uint32_t pano_width, pano_height; /**< estimates are clamped inside the panorama */
+    float max_speed;    /**< fastest plausible ball, px/s (default 2000 at 5700 px wide) */
+    float gate_min;     /**< gate radius right after a measurement, px */
+    float gate_max;     /**< largest gate radius, px */
+    float meas_sigma;   /**< detection centre noise (1 sigma), px */
+    float accel_sigma;  /**< random-acceleration noise, px/s^1.5 */
+    float accept_nis;   /**< normalised innovation up to which a gated candidate is accepted */
+    float maneuver_nis; /**< normalised innovation over which a measurement is a manoeuvre */
+    float score_weight; /**< weight of (1 - score) in the candidate choice */
+    float move_min;     /**< displacement that counts as moving, px */
+    uint16_t kick_hits;       /**< frames a kick rival needs to become the ball */
+    uint16_t confirm_hits;    /**< frames to (re-)acquire */
+    uint16_t rival_hits;      /**< frames a moving rival needs to take over from a still ball */
+    uint16_t distractor_hits; /**< frames beside a measured ball before a rival is a second ball */
+    uint64_t predict_for_ns;       /**< predicted this long after the last measurement, then lost */
+    uint64_t reacquire_after_ns;   /**< unmeasured this long before a rival may re-acquire */
+    uint64_t rival_timeout_ns;     /**< a rival unseen this long is dropped */
+    uint64_t distractor_memory_ns; /**< a second ball unseen this long is forgotten */
+    uint64_t static_for_ns;        /**< not moved move_min for this long: a still ball */
+    uint64_t gap_ns;               /**< a forward PTS step over this is counted as a gap */
+    uint64_t reset_after_ns;       /**< a forward PTS step over this resets the tracker */
+} pc_tracker_config;
+
+/** What a tracker did since it was created (resets included). */
+typedef struct pc_tracker_stats {
+    uint64_t frames, measured, predicted, lost;
+    uint64_t acquisitions, reacquisitions, takeovers, kicks, maneuvers;
+    uint64_t pts_none;      /**< frames without PTS: the previous estimate is repeated */
+    uint64_t pts_duplicate; /**< frames repeating the PTS: held likewise */
+    uint64_t pts_backwards; /**< PTS went backwards: reset, then processed */
+    uint64_t pts_gaps, pts_jumps;
+    uint64_t candidates_ignored, rivals_dropped;
+} pc_tracker_stats;
+
+/** The forward ball tracker (constant-velocity Kalman filter with gating, kick and re-acquisition
+ *  logic, player summary). One per analysis thread; calls on one tracker must not overlap. */
+typedef struct pc_tracker pc_tracker;
+
+/** The default configuration for a pano_width x pano_height panorama (pixel values scaled from
+ *  the 5700 px reference). PC_ERR_INVALID_ARG for a zero side. */
+int pc_tracker_config_default(uint32_t pano_width, uint32_t pano_height, pc_tracker_config *out);
+
+/** Creates a tracker (about 10 KiB, one allocation; none per step). */
+int pc_tracker_new(const pc_tracker_config *cfg, pc_tracker **out);
+
+/** Frees a tracker. NULL is a no-op. */
+void pc_tracker_free(pc_tracker *tracker);
+
+/**
+ * One captured frame: its PTS and its kept detections (any classes, any order; dets may be NULL
+ * when n is 0) in, the frame's observation out. Never fails on timestamps: no PTS or a repeated
+ * PTS holds the previous estimate, a backward or huge forward step resets the tracker first; each
+ * is counted in pc_tracker_stats. No allocation.
+ */
+int pc_tracker_step(pc_tracker *tracker, uint64_t pts, const pc_detection *dets, uint32_t n,
+                    pc_observation *out);
+
+/** Forgets every track and the last PTS (a new stream); counters are kept. */
+int pc_tracker_reset(pc_tracker *tracker);
+
+/** Counters since creation. */
+int pc_tracker_get_stats(const pc_tracker *tracker, pc_tracker_stats *out);
 
 /* ---------------------------------------------------------------------------------------------
  * Calling-thread scheduling (Linux)

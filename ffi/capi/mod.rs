@@ -17,14 +17,16 @@
 //!   `PC_ERR_PANIC` (a bug in pitchcam; the message goes to stderr through the panic hook).
 //!
 //! Modules: [`status`] (codes, strings, the panic boundary), [`detect`] (`pc_detect`, `pc_nms`,
-//! `pc_detector_*`), [`ring`] (`pc_ring_*`, the delay ring over `GstBuffer*`), [`thread`]
-//! (`pc_thread_*`, pinning and SCHED_FIFO for the calling thread).
+//! `pc_detector_*`), [`ring`] (`pc_ring_*`, the delay ring over `GstBuffer*`), [`track`]
+//! (`pc_tracker_*`, the ball tracker and `pc_observation`), [`thread`] (`pc_thread_*`, pinning
+//! and SCHED_FIFO for the calling thread).
 #![allow(non_camel_case_types)]
 
 pub mod detect;
 pub mod ring;
 pub mod status;
 pub mod thread;
+pub mod track;
 
 pub use status::{Status, boundary};
 
