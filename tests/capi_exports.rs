@@ -142,7 +142,8 @@ fn header_constants() -> BTreeMap<String, i64> {
 fn header_constants_are_the_librarys() {
     use pitchcam::capi::{ABI_MAJOR, ABI_MINOR, ABI_VERSION, detect, pc_abi_version, ring};
     let h = header_constants();
-    let want: [(&str, i64); 9] = [
+    let want: [(&str, i64); 10] = [
+        ("PC_MAX_BALL_CANDIDATES", pitchcam::core::obs::MAX_BALL_CANDIDATES as i64),
         ("PITCHCAM_ABI_MAJOR", ABI_MAJOR as i64),
         ("PITCHCAM_ABI_MINOR", ABI_MINOR as i64),
         ("PC_MAX_CLASSES", pitchcam::core::detect::MAX_CLASSES as i64),

@@ -61,6 +61,18 @@ TEST_STATIC_ASSERT(sizeof(pc_detect_stats) == 24, "pc_detect_stats layout");
 TEST_STATIC_ASSERT(sizeof(pc_ring_stats) == 144 && offsetof(pc_ring_stats, oldest_pts) == 16 &&
                        offsetof(pc_ring_stats, high_water) == 136,
                    "pc_ring_stats layout");
+TEST_STATIC_ASSERT(sizeof(pc_point) == 8 && sizeof(pc_ball) == 20 && sizeof(pc_ball_candidate) == 12 &&
+                       sizeof(pc_players) == 36,
+                   "tracker value types");
+TEST_STATIC_ASSERT(sizeof(pc_observation) == 120 && offsetof(pc_observation, ball) == 8 &&
+                       offsetof(pc_observation, n_candidates) == 28 &&
+                       offsetof(pc_observation, candidates) == 32 &&
+                       offsetof(pc_observation, players) == 80,
+                   "pc_observation layout");
+TEST_STATIC_ASSERT(sizeof(pc_tracker_config) == 112 && offsetof(pc_tracker_config, kick_hits) == 44 &&
+                       offsetof(pc_tracker_config, predict_for_ns) == 56,
+                   "pc_tracker_config layout");
+TEST_STATIC_ASSERT(sizeof(pc_tracker_stats) == 128, "pc_tracker_stats layout");
 /* The version macro must encode its parts (a shift slip would pass a tautology). */
 TEST_STATIC_ASSERT((PITCHCAM_ABI_VERSION >> 16) == PITCHCAM_ABI_MAJOR &&
                        (PITCHCAM_ABI_VERSION & 0xffff) == PITCHCAM_ABI_MINOR,
@@ -562,6 +574,94 @@ static void test_detect(const char *head_path) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Tracker                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+#define PANO_W 5700
+#define PANO_H 1900
+#define TRACK_FRAMES 90
+
+/* Frame k of a synthetic match: the ball rolls right at 300 px/s, two players stand by. */
+static uint32_t synthetic_frame(int k, pc_detection *d) {
+    int32_t bx = (1000 * 256) + k * 10 * 256, by = 900 * 256;
+    memset(d, 0, 3 * sizeof d[0]);
+    d[0].x1 = bx - 7 * 256;
+    d[0].y1 = by - 7 * 256;
+    d[0].x2 = bx + 7 * 256;
+    d[0].y2 = by + 7 * 256;
+    d[0].score = 58000;
+    d[0].class_id = 0;
+    for (int i = 1; i < 3; i++) {
+        d[i].x1 = (800 + 400 * i) * 256;
+        d[i].y1 = 700 * 256;
+        d[i].x2 = (840 + 400 * i) * 256;
+        d[i].y2 = 800 * 256;
+        d[i].score = 50000;
+        d[i].class_id = 1;
+    }
+    return 3;
+}
+
+static void test_tracker(void) {
+    pc_tracker_config cfg;
+    CHECK_RC(pc_tracker_config_default(PANO_W, PANO_H, &cfg), PC_OK);
+    CHECK(cfg.pano_width == PANO_W && cfg.max_speed > 0.0f && cfg.confirm_hits >= 1);
+    pc_tracker *tr = NULL;
+    CHECK_RC(pc_tracker_new(&cfg, &tr), PC_OK);
+    if (tr == NULL) {
+        return;
+    }
+    static pc_observation obs[TRACK_FRAMES];
+    pc_detection d[3];
+    for (int k = 0; k < TRACK_FRAMES; k++) {
+        uint32_t n = synthetic_frame(k, d);
+        CHECK_RC(pc_tracker_step(tr, frame_pts((uint64_t)k), d, n, &obs[k]), PC_OK);
+        CHECK(obs[k].pts == frame_pts((uint64_t)k));
+        CHECK(obs[k].n_candidates == 1 && obs[k].players.count == 2);
+    }
+    /* Acquired after a few frames, then measured where the ball is, moving right. */
+    const pc_observation *last = &obs[TRACK_FRAMES - 1];
+    CHECK(last->ball.state == PC_BALL_MEASURED);
+    CHECK(abs(last->ball.pos.x - (1000 + (TRACK_FRAMES - 1) * 10) * 256) < 4 * 256);
+    CHECK(abs(last->ball.pos.y - 900 * 256) < 4 * 256);
+    CHECK(last->ball.vel.x > 200 * 256 && last->ball.vel.x < 400 * 256);
+    CHECK(last->candidates[0].score == 58000);
+    pc_tracker_stats ts;
+    CHECK_RC(pc_tracker_get_stats(tr, &ts), PC_OK);
+    CHECK(ts.frames == TRACK_FRAMES && ts.acquisitions == 1 && ts.measured > TRACK_FRAMES / 2);
+
+    /* Bad input. */
+    pc_observation o;
+    CHECK_RC(pc_tracker_step(tr, frame_pts(TRACK_FRAMES), NULL, 0, &o), PC_OK); /* empty frame */
+    CHECK_RC(pc_tracker_step(tr, UINT64_MAX, d, 3, &o), PC_OK);                 /* held */
+    CHECK_RC(pc_tracker_get_stats(tr, &ts), PC_OK);
+    CHECK(ts.pts_none == 1);
+    CHECK_RC(pc_tracker_step(tr, 0, NULL, 3, &o), PC_ERR_NULL);
+    CHECK_RC(pc_tracker_step(tr, 0, d, 3, NULL), PC_ERR_NULL);
+    CHECK_RC(pc_tracker_step(NULL, 0, d, 3, &o), PC_ERR_NULL);
+    CHECK_RC(pc_tracker_reset(tr), PC_OK);
+    CHECK_RC(pc_tracker_reset(NULL), PC_ERR_NULL);
+    CHECK_RC(pc_tracker_get_stats(tr, NULL), PC_ERR_NULL);
+    CHECK_RC(pc_tracker_config_default(0, PANO_H, &cfg), PC_ERR_INVALID_ARG);
+    CHECK_RC(pc_tracker_config_default(PANO_W, PANO_H, NULL), PC_ERR_NULL);
+    pc_tracker *bad_tr = NULL;
+    pc_tracker_config bad = cfg;
+    bad.pano_width = 0;
+    CHECK_RC(pc_tracker_new(&bad, &bad_tr), PC_ERR_INVALID_ARG);
+    bad = cfg;
+    bad.max_speed = NAN;
+    CHECK_RC(pc_tracker_new(&bad, &bad_tr), PC_ERR_NON_FINITE_PARAM);
+    bad = cfg;
+    bad.confirm_hits = 0;
+    CHECK_RC(pc_tracker_new(&bad, &bad_tr), PC_ERR_INVALID_ARG);
+    CHECK_RC(pc_tracker_new(NULL, &bad_tr), PC_ERR_NULL);
+    CHECK(bad_tr == NULL);
+
+    pc_tracker_free(tr);
+    pc_tracker_free(NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Status strings, version, threads                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -623,6 +723,7 @@ int main(int argc, char **argv) {
         test_status_and_version();
         test_ring();
         test_detect(argv[2]);
+        test_tracker();
         test_threads();
     } else if (strcmp(mode, "ring") == 0) {
         test_ring();
