@@ -212,10 +212,11 @@ def nms(dets, iou=0.45, max_det=300, agnostic=False):
 # ------------------------------------------------------------------------------------------------
 
 _gst = None
+_gstapp = None
 
 
 def _gst_lib():
-    """libgstreamer-1.0 through ctypes, for unref and appsrc pushes on raw pointers."""
+    """libgstreamer-1.0 through ctypes, to release references on raw pointers."""
     global _gst
     if _gst is None:
         g = ctypes.CDLL(ctypes.util.find_library("gstreamer-1.0") or "libgstreamer-1.0.so.0")
@@ -223,6 +224,17 @@ def _gst_lib():
         g.gst_mini_object_unref.restype = None
         _gst = g
     return _gst
+
+
+def _gstapp_lib():
+    """libgstapp-1.0 through ctypes, for gst_app_src_push_buffer on raw pointers."""
+    global _gstapp
+    if _gstapp is None:
+        a = ctypes.CDLL(ctypes.util.find_library("gstapp-1.0") or "libgstapp-1.0.so.0")
+        a.gst_app_src_push_buffer.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        a.gst_app_src_push_buffer.restype = ctypes.c_int
+        _gstapp = a
+    return _gstapp
 
 
 def buffer_address(buf):
@@ -246,13 +258,11 @@ class RingFrame:
     def push_to_appsrc(self, appsrc):
         """gst_app_src_push_buffer (transfer full): appsrc takes this reference, zero copy.
         `appsrc` is a PyGObject GstAppSrc element or its address. Returns the GstFlowReturn."""
-        app = ctypes.CDLL(ctypes.util.find_library("gstapp-1.0") or "libgstapp-1.0.so.0")
-        app.gst_app_src_push_buffer.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        app.gst_app_src_push_buffer.restype = ctypes.c_int
+        push = _gstapp_lib().gst_app_src_push_buffer
         addr, self.address = self.address, None
         if not addr:
             raise ValueError("this frame's reference was already released or pushed")
-        return app.gst_app_src_push_buffer(buffer_address(appsrc), addr)
+        return push(buffer_address(appsrc), addr)
 
     def __enter__(self):
         return self
@@ -261,7 +271,10 @@ class RingFrame:
         self.unref()
 
     def __del__(self):
-        self.unref()
+        try:
+            self.unref()
+        except Exception:  # interpreter shutdown: modules may already be torn down
+            pass
 
 
 class Ring:
@@ -329,7 +342,10 @@ class Ring:
         self.close()
 
     def __del__(self):
-        self.close()
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: modules may already be torn down
+            pass
 
 
 # ------------------------------------------------------------------------------------------------
