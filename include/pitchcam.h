@@ -27,8 +27,9 @@
  * Coordinates: boxes are panorama pixels x 256 (Q8: 384 means 1.5 px); scores are Q0.16
  * (65535 ~ 1.0). Timestamps are GStreamer nanoseconds; UINT64_MAX is GST_CLOCK_TIME_NONE.
  *
- * Link: pkg-config --cflags --libs pitchcam          (shared)
- *       pkg-config --cflags --libs --static pitchcam (static: libpitchcam.a + system libraries)
+ * Link: cc app.c $(pkg-config --cflags --libs pitchcam)                                (shared)
+ *       cc app.c $(pkg-config --cflags pitchcam) $(pkg-config --variable=static_libs pitchcam)
+ *                                            (static: libpitchcam.a + the system libraries it needs)
  *
  * Requires C11 or C++11 or later.
  */
