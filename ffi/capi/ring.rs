@@ -31,6 +31,9 @@ pub const RING_MAX_CAPACITY: usize = 4096;
 /// Each entry is one owned reference ([`Buffer`], the project's frame handle): dropping it unrefs.
 type Ring = DelayRing<Buffer, RING_MAX_CAPACITY>;
 
+// The header promises 64 KiB per ring: 16-byte slots (the handle's non-null niche holds `None`).
+const _: () = assert!(size_of::<Ring>() <= RING_MAX_CAPACITY * 16 + 256);
+
 /// The opaque ring handle behind `pc_ring *`.
 pub struct pc_ring {
     ring: Mutex<Ring>,
