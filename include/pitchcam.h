@@ -8,6 +8,7 @@
  *                          (tiles merge in one NMS), allocation-free, deterministic across machines;
  *   - pc_ring:             the delay ring over GstBuffer references, looked up by PTS in O(log n);
  *   - pc_tracker:          the forward ball tracker: detections in, one observation per frame out;
+ *   - pc_planner:          the virtual camera: observations in, the crop for a played PTS out;
  *   - pc_thread_*:         pinning and SCHED_FIFO for the calling thread, failing softly.
  *
  * Conventions
@@ -385,8 +386,8 @@ typedef struct pc_players {
     pc_point max;      /**< bottom-right, Q8 px */
 } pc_players;
 
-/** Everything the analysis knows about one captured frame: what pc_tracker_step produces. Plain
- *  data: may be queued, logged and replayed. */
+/** Everything the analysis knows about one captured frame: what pc_tracker_step produces and
+ *  pc_planner_push consumes. Plain data: may be queued, logged and replayed. */
 typedef struct pc_observation {
     uint64_t pts;                                          /**< capture PTS, ns */
     pc_ball ball;
@@ -462,6 +463,56 @@ int pc_tracker_reset(pc_tracker *tracker);
 
 /** Counters since creation. */
 int pc_tracker_get_stats(const pc_tracker *tracker, pc_tracker_stats *out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Virtual camera
+ * ------------------------------------------------------------------------------------------- */
+
+/** Starting points of the camera's behaviour. */
+typedef enum pc_preset {
+    PC_PRESET_BROADCAST = 0, /**< calm, TV-like framing */
+    PC_PRESET_ACTION = 1,    /**< tight framing close to the ball */
+    PC_PRESET_WIDE = 2       /**< wide framing showing the team shape */
+} pc_preset;
+
+/** A crop in whole panorama pixels; x, y, w, h are even (NV12 chroma) and inside the panorama. */
+typedef struct pc_rect {
+    int32_t x, y, w, h;
+} pc_rect;
+
+/**
+ * The virtual camera: observations of captured frames in (pc_planner_push, once per frame), the
+ * crop for a played frame out (pc_planner_crop_at). Played 7 s after capture, it knows where the
+ * ball goes next and moves within speed, acceleration and jerk limits. Holds 256 frames of
+ * observations (about 57 KiB, one allocation; none per push or crop). Calls on one planner must
+ * not overlap.
+ */
+typedef struct pc_planner pc_planner;
+
+/** Creates a planner for a pano_width x pano_height panorama, an output of out_aspect (width /
+ *  height, e.g. 16.0f / 9.0f) and a pc_preset. PC_ERR_INVALID_ARG for a panorama under 16 px a
+ *  side, an aspect that does not fit, or an unknown preset; PC_ERR_NON_FINITE_PARAM for a NaN
+ *  aspect. */
+int pc_planner_new(uint32_t pano_width, uint32_t pano_height, float out_aspect, uint32_t preset,
+                   pc_planner **out);
+
+/** Frees a planner. NULL is a no-op. */
+void pc_planner_free(pc_planner *planner);
+
+/** Adds the observation of the next captured frame, in PTS order (a repeated PTS is ignored, an
+ *  older one restarts the planner). PC_ERR_INVALID_ARG for an unknown ball state or more than
+ *  PC_MAX_BALL_CANDIDATES candidates. O(1), no allocation. */
+int pc_planner_push(pc_planner *planner, const pc_observation *obs);
+
+/** The crop for the frame played at pts: call once per played frame with non-decreasing PTS;
+ *  the camera moves by the time elapsed since the previous call. */
+int pc_planner_crop_at(pc_planner *planner, uint64_t pts, pc_rect *out);
+
+/** Look-ahead on (1, the default) or off (0: a causal follower with the same limits). */
+int pc_planner_set_lookahead(pc_planner *planner, uint32_t on);
+
+/** Forgets every observation and the camera position; counters are kept. */
+int pc_planner_reset(pc_planner *planner);
 
 /* ---------------------------------------------------------------------------------------------
  * Calling-thread scheduling (Linux)

@@ -18,11 +18,12 @@
 //!
 //! Modules: [`status`] (codes, strings, the panic boundary), [`detect`] (`pc_detect`, `pc_nms`,
 //! `pc_detector_*`), [`ring`] (`pc_ring_*`, the delay ring over `GstBuffer*`), [`track`]
-//! (`pc_tracker_*`, the ball tracker and `pc_observation`), [`thread`] (`pc_thread_*`, pinning
-//! and SCHED_FIFO for the calling thread).
+//! (`pc_tracker_*`, the ball tracker and `pc_observation`), [`plan`] (`pc_planner_*`, the
+//! virtual camera), [`thread`] (`pc_thread_*`, pinning and SCHED_FIFO for the calling thread).
 #![allow(non_camel_case_types)]
 
 pub mod detect;
+pub mod plan;
 pub mod ring;
 pub mod status;
 pub mod thread;
