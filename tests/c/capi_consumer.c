@@ -72,7 +72,7 @@ TEST_STATIC_ASSERT(sizeof(pc_observation) == 120 && offsetof(pc_observation, bal
 TEST_STATIC_ASSERT(sizeof(pc_tracker_config) == 112 && offsetof(pc_tracker_config, kick_hits) == 44 &&
                        offsetof(pc_tracker_config, predict_for_ns) == 56,
                    "pc_tracker_config layout");
-TEST_STATIC_ASSERT(sizeof(pc_tracker_stats) == 128, "pc_tracker_stats layout");
+TEST_STATIC_ASSERT(sizeof(pc_tracker_stats) == 128 && sizeof(pc_rect) == 16, "stats, rect");
 /* The version macro must encode its parts (a shift slip would pass a tautology). */
 TEST_STATIC_ASSERT((PITCHCAM_ABI_VERSION >> 16) == PITCHCAM_ABI_MAJOR &&
                        (PITCHCAM_ABI_VERSION & 0xffff) == PITCHCAM_ABI_MINOR,
@@ -574,7 +574,7 @@ static void test_detect(const char *head_path) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Tracker                                                                                    */
+/* Tracker and planner                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
 #define PANO_W 5700
@@ -602,13 +602,15 @@ static uint32_t synthetic_frame(int k, pc_detection *d) {
     return 3;
 }
 
-static void test_tracker(void) {
+static void test_track_plan(void) {
     pc_tracker_config cfg;
     CHECK_RC(pc_tracker_config_default(PANO_W, PANO_H, &cfg), PC_OK);
     CHECK(cfg.pano_width == PANO_W && cfg.max_speed > 0.0f && cfg.confirm_hits >= 1);
     pc_tracker *tr = NULL;
     CHECK_RC(pc_tracker_new(&cfg, &tr), PC_OK);
-    if (tr == NULL) {
+    pc_planner *pl = NULL;
+    CHECK_RC(pc_planner_new(PANO_W, PANO_H, 16.0f / 9.0f, PC_PRESET_BROADCAST, &pl), PC_OK);
+    if (tr == NULL || pl == NULL) {
         return;
     }
     static pc_observation obs[TRACK_FRAMES];
@@ -616,6 +618,7 @@ static void test_tracker(void) {
     for (int k = 0; k < TRACK_FRAMES; k++) {
         uint32_t n = synthetic_frame(k, d);
         CHECK_RC(pc_tracker_step(tr, frame_pts((uint64_t)k), d, n, &obs[k]), PC_OK);
+        CHECK_RC(pc_planner_push(pl, &obs[k]), PC_OK);
         CHECK(obs[k].pts == frame_pts((uint64_t)k));
         CHECK(obs[k].n_candidates == 1 && obs[k].players.count == 2);
     }
@@ -629,6 +632,17 @@ static void test_tracker(void) {
     pc_tracker_stats ts;
     CHECK_RC(pc_tracker_get_stats(tr, &ts), PC_OK);
     CHECK(ts.frames == TRACK_FRAMES && ts.acquisitions == 1 && ts.measured > TRACK_FRAMES / 2);
+
+    /* Played frames: even, 16:9, inside the panorama, following the ball. */
+    for (int k = 0; k < TRACK_FRAMES; k++) {
+        pc_rect r;
+        CHECK_RC(pc_planner_crop_at(pl, frame_pts((uint64_t)k), &r), PC_OK);
+        CHECK(r.x % 2 == 0 && r.y % 2 == 0 && r.w % 2 == 0 && r.h % 2 == 0);
+        CHECK(r.x >= 0 && r.y >= 0 && r.x + r.w <= PANO_W && r.y + r.h <= PANO_H && r.w > 0);
+        CHECK(fabs((double)r.w / r.h - 16.0 / 9.0) < 0.02);
+        int32_t bx = 1000 + k * 10;
+        CHECK(bx >= r.x && bx < r.x + r.w && 900 >= r.y && 900 < r.y + r.h);
+    }
 
     /* Bad input. */
     pc_observation o;
@@ -657,8 +671,30 @@ static void test_tracker(void) {
     CHECK_RC(pc_tracker_new(NULL, &bad_tr), PC_ERR_NULL);
     CHECK(bad_tr == NULL);
 
+    pc_planner *bad_pl = NULL;
+    CHECK_RC(pc_planner_new(0, PANO_H, 16.0f / 9.0f, PC_PRESET_BROADCAST, &bad_pl), PC_ERR_INVALID_ARG);
+    CHECK_RC(pc_planner_new(PANO_W, PANO_H, NAN, PC_PRESET_BROADCAST, &bad_pl), PC_ERR_NON_FINITE_PARAM);
+    CHECK_RC(pc_planner_new(PANO_W, PANO_H, 16.0f / 9.0f, 7, &bad_pl), PC_ERR_INVALID_ARG);
+    CHECK_RC(pc_planner_new(PANO_W, PANO_H, 16.0f / 9.0f, PC_PRESET_WIDE, NULL), PC_ERR_NULL);
+    CHECK(bad_pl == NULL);
+    o = obs[0];
+    o.ball.state = 9;
+    CHECK_RC(pc_planner_push(pl, &o), PC_ERR_INVALID_ARG);
+    o = obs[0];
+    o.n_candidates = PC_MAX_BALL_CANDIDATES + 1;
+    CHECK_RC(pc_planner_push(pl, &o), PC_ERR_INVALID_ARG);
+    CHECK_RC(pc_planner_push(pl, NULL), PC_ERR_NULL);
+    CHECK_RC(pc_planner_push(NULL, &obs[0]), PC_ERR_NULL);
+    CHECK_RC(pc_planner_crop_at(pl, 0, NULL), PC_ERR_NULL);
+    CHECK_RC(pc_planner_set_lookahead(pl, 2), PC_ERR_INVALID_ARG);
+    CHECK_RC(pc_planner_set_lookahead(pl, 0), PC_OK);
+    CHECK_RC(pc_planner_reset(pl), PC_OK);
+    CHECK_RC(pc_planner_reset(NULL), PC_ERR_NULL);
+
     pc_tracker_free(tr);
+    pc_planner_free(pl);
     pc_tracker_free(NULL);
+    pc_planner_free(NULL);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -723,7 +759,7 @@ int main(int argc, char **argv) {
         test_status_and_version();
         test_ring();
         test_detect(argv[2]);
-        test_tracker();
+        test_track_plan();
         test_threads();
     } else if (strcmp(mode, "ring") == 0) {
         test_ring();
