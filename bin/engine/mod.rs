@@ -335,10 +335,13 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         observations: obs_rx,
         reaper: reaper_tx,
         reaper_thread: reaper.thread().clone(),
-        ring: Box::new(pitchcam::core::ring::DelayRing::new(
-            pitchcam::core::ring::RingConfig::for_frame_period(period_ns),
-        )),
-        ring_limit,
+        ring: Box::new(
+            pitchcam::core::ring::DelayRing::with_limit(
+                pitchcam::core::ring::RingConfig::for_frame_period(period_ns),
+                ring_limit,
+            )
+            .ok_or_else(|| format!("ring of {ring_limit} frames: out of range"))?,
+        ),
         planner: Box::new(
             pitchcam::core::plan::Planner::new(planner_cfg, pano)
                 .map_err(|e| format!("planner: {e:?}"))?,

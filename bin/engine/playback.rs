@@ -62,10 +62,8 @@ pub struct Playback {
     pub reaper: rtrb::Producer<Buffer>,
     /// The reaper thread, woken after a push.
     pub reaper_thread: std::thread::Thread,
-    /// The delay ring.
+    /// The delay ring; its limit is this run's delay × fps + headroom (≤ `RING_MAX`).
     pub ring: Box<DelayRing<Buffer, RING_MAX>>,
-    /// Frames the ring holds in this run (delay × fps + headroom ≤ `RING_MAX`).
-    pub ring_limit: usize,
     /// The virtual camera.
     pub planner: Box<Planner<PLAN_WINDOW>>,
     /// The crop-and-scale.
@@ -170,14 +168,6 @@ impl Playback {
 
     /// Puts one frame into the ring; whatever leaves the ring goes to the reaper.
     fn store(&mut self, msg: FrameMsg) {
-        // The ring's storage is sized for the longest delay; this run's delay needs fewer, so
-        // make room first: the ring never holds more than `ring_limit`.
-        while self.ring.len() >= self.ring_limit {
-            match self.ring.pop_oldest() {
-                Some((pts, handle)) => self.evicted(pts, handle, false),
-                None => break,
-            }
-        }
         match self.ring.push(msg.pts, msg.buf) {
             Push::Stored => {}
             Push::Evicted { pts, handle, stale } => self.evicted(pts, handle, stale),

@@ -5,13 +5,15 @@
 //! guarantees, stated as facts:
 //!
 //! * **Fixed storage.** `N` entries live inline (a fixed array of slots); the ring never allocates
-//!   and can live in a `static` ([`DelayRing::new`] is `const`).
+//!   and can live in a `static` ([`DelayRing::new`] is `const`). A ring may also hold fewer than
+//!   `N` entries, chosen at run time ([`DelayRing::with_limit`]) — for a C caller that picks the
+//!   delay when it starts, over storage sized for the largest delay allowed.
 //! * **O(1) push, O(log N) lookup.** Live entries are strictly increasing in PTS, so every lookup
 //!   is a binary search over the ring's two contiguous slices — never a linear scan.
 //! * **No handle is ever dropped by the ring.** Every handle that leaves — evicted, rejected,
 //!   popped, drained — is handed back to the caller, who releases it on a thread of its choice.
 //!   (Dropping the ring itself drops what it still holds; call [`DelayRing::drain`] first.)
-//! * **Every input is defined.** Any `u64` PTS, any call order: no panic, never more than `N`
+//! * **Every input is defined.** Any `u64` PTS, any call order: no panic, never more than its capacity
 //!   entries, and each timestamp pathology has a policy and a counter ([`RingCounters`]).
 //!
 //! # Timestamp policy
@@ -33,7 +35,7 @@
 //!
 //! A restart (or an explicit [`DelayRing::flush`]) turns every entry into a *stale* one at once,
 //! in O(1). Stale entries are invisible to lookups, to [`DelayRing::len`] and to iteration, but
-//! they still occupy their slots — capacity is shared, `len() + stale_len() ≤ N` — and are
+//! they still occupy their slots — capacity is shared, `len() + stale_len() ≤ capacity()` — and are
 //! released one per stored push, oldest first, as [`Push::Evicted`] with `stale: true`. So a
 //! restart costs the caller one release per frame, never a burst of 210. A caller that would
 //! rather release them sooner calls [`DelayRing::pop_stale`].
@@ -198,7 +200,8 @@ impl<H> Copy for Entry<'_, H> {}
 /// One slot of the ring: `(pts, handle)` when occupied.
 type Slot<H> = Option<(u64, H)>;
 
-/// The delay ring: up to `N` frame handles `H` in strictly increasing PTS order.
+/// The delay ring: up to `N` frame handles `H` in strictly increasing PTS order (up to
+/// [`DelayRing::capacity`] when built [`with_limit`](DelayRing::with_limit)).
 ///
 /// See the [module documentation](self) for the timestamp policy and the lazy flush.
 pub struct DelayRing<H, const N: usize> {
@@ -213,8 +216,11 @@ pub struct DelayRing<H, const N: usize> {
     slots: [Slot<H>; N],
     /// Physical index of the oldest entry (stale or live). Invariant: `head < N`.
     head: usize,
-    /// Occupied slots, stale and live. Invariant: `len <= N`.
+    /// Occupied slots, stale and live. Invariant: `len <= limit`.
     len: usize,
+    /// Entries the ring holds before a push evicts: the run-time capacity. Invariant:
+    /// `1 <= limit <= N`. Occupied slots still wrap around all `N` physical slots.
+    limit: usize,
     /// How many of the occupied slots, from `head`, are stale. Invariant: `stale <= len`.
     stale: usize,
     cfg: RingConfig,
@@ -222,17 +228,31 @@ pub struct DelayRing<H, const N: usize> {
 }
 
 impl<H, const N: usize> DelayRing<H, N> {
-    /// An empty ring. `const`, so a ring can live in a `static`. `N = 0` does not compile.
+    /// An empty ring holding up to `N` entries. `const`, so a ring can live in a `static`.
+    /// `N = 0` does not compile.
     pub const fn new(cfg: RingConfig) -> Self {
         const { assert!(N > 0, "a DelayRing needs a capacity of at least one entry") }
         DelayRing {
             slots: [const { None }; N],
             head: 0,
             len: 0,
+            limit: N,
             stale: 0,
             cfg,
             counters: ZERO_COUNTERS,
         }
+    }
+
+    /// An empty ring that holds up to `limit` entries (`1 ..= N`) in storage for `N`: the push
+    /// that would exceed `limit` evicts, exactly as a `DelayRing<H, limit>` would. `None` if
+    /// `limit` is 0 or above `N`. The storage of all `N` slots is still reserved.
+    pub const fn with_limit(cfg: RingConfig, limit: usize) -> Option<Self> {
+        if limit == 0 || limit > N {
+            return None;
+        }
+        let mut ring = Self::new(cfg);
+        ring.limit = limit;
+        Some(ring)
     }
 
     /// Offers a frame. O(1). Whatever leaves the ring — the oldest entry, a stale entry, or the
@@ -275,9 +295,12 @@ impl<H, const N: usize> DelayRing<H, N> {
     /// the ring is full or owes a stale release.
     fn store(&mut self, pts: u64, handle: H) -> Push<H> {
         let owes_stale = self.stale > 0;
-        let released = if self.len == N {
-            // Full: the tail slot is the head slot. Replace in place and advance.
-            let old = self.slots[self.head].replace((pts, handle));
+        let released = if self.len == self.limit {
+            // Full: the oldest entry leaves and the new one goes to the tail. Without a run-time
+            // limit (`limit == N`) the tail slot is the head slot: the entry is replaced in place.
+            let tail = self.wrap(self.head + self.len);
+            let old = self.slots[self.head].take();
+            self.slots[tail] = Some((pts, handle));
             self.head = self.wrap(self.head + 1);
             if owes_stale {
                 self.stale -= 1;
@@ -436,14 +459,16 @@ impl<H, const N: usize> DelayRing<H, N> {
         self.stale
     }
 
-    /// `true` if live and stale entries fill all `N` slots, so the next stored push releases one.
+    /// `true` if live and stale entries fill the ring's [`capacity`](DelayRing::capacity), so the
+    /// next stored push releases one.
     pub fn is_full(&self) -> bool {
-        self.len == N
+        self.len == self.limit
     }
 
-    /// `N`.
+    /// How many entries, live and stale together, the ring holds: `N`, or the limit it was built
+    /// [`with_limit`](DelayRing::with_limit).
     pub const fn capacity(&self) -> usize {
-        N
+        self.limit
     }
 
     /// The configuration the ring classifies timestamps with.
@@ -523,7 +548,7 @@ impl<H, const N: usize> fmt::Debug for DelayRing<H, N> {
     // By hand, so the ring is printable whatever `H` is; handles are not shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DelayRing")
-            .field("capacity", &N)
+            .field("capacity", &self.limit)
             .field("len", &self.len())
             .field("stale", &self.stale)
             .field("oldest_pts", &self.oldest().map(|e| e.pts))
@@ -616,7 +641,8 @@ mod tests {
     impl<H, const N: usize> DelayRing<H, N> {
         /// The private invariants: indices in range, exactly the `len` slots from `head` occupied.
         fn check_invariants(&self) {
-            assert!(self.head < N && self.len <= N && self.stale <= self.len);
+            assert!(self.head < N && self.len <= self.limit && self.stale <= self.len);
+            assert!(self.limit >= 1 && self.limit <= N);
             for i in 0..N {
                 let logical = (i + N - self.head) % N;
                 assert_eq!(self.slots[i].is_some(), logical < self.len, "slot {i}");
@@ -633,8 +659,12 @@ mod tests {
     }
 
     fn churn<const N: usize>(seed: u64) {
-        let mut ring: DelayRing<u32, N> =
-            DelayRing::new(RingConfig::for_frame_period(10).with_restart_threshold(100));
+        churn_limited::<N>(seed, N);
+    }
+
+    fn churn_limited<const N: usize>(seed: u64, limit: usize) {
+        let cfg = RingConfig::for_frame_period(10).with_restart_threshold(100);
+        let mut ring: DelayRing<u32, N> = DelayRing::with_limit(cfg, limit).unwrap();
         let mut s = seed;
         let mut pts = 0u64;
         for i in 0..20_000u32 {
@@ -659,7 +689,41 @@ mod tests {
             churn::<2>(seed);
             churn::<7>(seed);
             churn::<210>(seed);
+            churn_limited::<7>(seed, 1 + seed as usize % 7);
+            churn_limited::<210>(seed, 1 + (seed as usize * 37) % 210);
         }
+    }
+
+    #[test]
+    fn with_limit_accepts_exactly_one_to_n() {
+        let cfg = RingConfig::for_frame_period(10);
+        assert!(DelayRing::<u32, 4>::with_limit(cfg, 0).is_none());
+        assert!(DelayRing::<u32, 4>::with_limit(cfg, 5).is_none());
+        assert_eq!(DelayRing::<u32, 4>::with_limit(cfg, 1).unwrap().capacity(), 1);
+        assert_eq!(DelayRing::<u32, 4>::with_limit(cfg, 4).unwrap().capacity(), 4);
+        assert_eq!(DelayRing::<u32, 4>::new(cfg).capacity(), 4);
+    }
+
+    #[test]
+    fn limited_ring_evicts_at_its_limit_and_wraps_over_all_slots() {
+        let mut ring: DelayRing<u32, 5> =
+            DelayRing::with_limit(RingConfig::for_frame_period(10), 3).unwrap();
+        for k in 0..12u32 {
+            let r = ring.push(10 * (k as u64 + 1), k);
+            if k < 3 {
+                assert_eq!(r, Push::Stored);
+            } else {
+                assert_eq!(
+                    r,
+                    Push::Evicted { pts: 10 * (k as u64 - 2), handle: k - 3, stale: false }
+                );
+            }
+            assert!(ring.len() <= 3);
+            ring.check_invariants();
+        }
+        assert!(ring.is_full());
+        let held: [u32; 3] = core::array::from_fn(|i| *ring.get(i).unwrap().handle);
+        assert_eq!(held, [9, 10, 11]);
     }
 
     #[test]

@@ -179,10 +179,21 @@ fn query(m: &Model, i: &Index, d: i8, raw: u64) -> u64 {
 }
 
 fn run<const N: usize>(cfg: RingConfig, ops: &[Op]) -> Result<(), TestCaseError> {
+    run_limited::<N>(cfg, N, ops)
+}
+
+/// As [`run`], for a ring built `with_limit(limit)` over `N` slots: it must behave exactly as a
+/// ring of capacity `limit` (the model knows nothing of `N`).
+fn run_limited<const N: usize>(
+    cfg: RingConfig,
+    limit: usize,
+    ops: &[Op],
+) -> Result<(), TestCaseError> {
     let mut f = Factory::default();
     let mut kept: Vec<Handle> = Vec::new();
-    let mut ring: DelayRing<Handle, N> = DelayRing::new(cfg);
-    let mut m = Model::new(N, cfg);
+    let mut ring: DelayRing<Handle, N> =
+        DelayRing::with_limit(cfg, limit).expect("limit within 1..=N");
+    let mut m = Model::new(limit, cfg);
     let mut last_pts = 0u64;
     for op in ops {
         match op {
@@ -296,8 +307,9 @@ fn check<const N: usize>(
     prop_assert_eq!(ring.iter().len(), live.len());
     prop_assert_eq!(ring.len(), m.live.len());
     prop_assert_eq!(ring.stale_len(), m.stale.len());
-    prop_assert!(ring.len() + ring.stale_len() <= N);
-    prop_assert_eq!(ring.is_full(), ring.len() + ring.stale_len() == N);
+    prop_assert_eq!(ring.capacity(), m.cap);
+    prop_assert!(ring.len() + ring.stale_len() <= m.cap && m.cap <= N);
+    prop_assert_eq!(ring.is_full(), ring.len() + ring.stale_len() == m.cap);
     prop_assert_eq!(ring.is_empty(), m.live.is_empty());
     prop_assert_eq!(ring.oldest().map(|e| e.pts), m.live.first().map(|e| e.0));
     prop_assert_eq!(ring.newest().map(|e| e.pts), m.live.last().map(|e| e.0));
@@ -327,6 +339,18 @@ proptest! {
 
     #[test]
     fn model_n210(ops in prop::collection::vec(op(), 0..900)) { run::<210>(small(), &ops)?; }
+
+    /// A run-time limit below `N`: the occupied slots wrap around all `N` physical slots while
+    /// the ring holds at most `limit`.
+    #[test]
+    fn model_limit_in_n7(ops in prop::collection::vec(op(), 0..300), limit in 1usize..=7) {
+        run_limited::<7>(small(), limit, &ops)?;
+    }
+
+    #[test]
+    fn model_limit_in_n64(ops in prop::collection::vec(op(), 0..400), limit in 1usize..=64) {
+        run_limited::<64>(small(), limit, &ops)?;
+    }
 
     /// Extreme thresholds: every step back is a restart / none is; every step ahead is a gap.
     #[test]
