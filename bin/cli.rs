@@ -176,15 +176,11 @@ impl RunArgs {
             Some(p) => Config::from_file(p)?,
             None => Config::default(),
         };
-        let file_has_duration =
-            self.config.is_some() && c.run.duration_s != Config::default().run.duration_s;
         if let Some(s) = &self.source {
             c.source.uri = s.clone();
         }
-        match &self.duration {
-            Some(d) => c.run.duration_s = parse_duration(d)?,
-            None if !file_has_duration && c.source.uri.trim() != "sim" => c.run.duration_s = None,
-            None => {}
+        if let Some(d) = &self.duration {
+            c.run.duration_s = Some(parse_duration(d)?.unwrap_or(0.0));
         }
         if let Some(v) = self.seed {
             c.source.seed = v;
@@ -246,7 +242,7 @@ mod tests {
     fn no_arguments_means_sim_for_60_s() {
         let c = RunArgs::default().resolve().unwrap();
         assert_eq!(c.source.uri, "sim");
-        assert_eq!(c.run.duration_s, Some(60.0));
+        assert_eq!(c.run.effective_duration(&c.source.uri), Some(60.0));
         assert_eq!(c.output.dir, PathBuf::from("pitchcam-out"));
     }
 
@@ -254,7 +250,11 @@ mod tests {
     fn other_sources_run_until_stopped_by_default() {
         let a =
             RunArgs { source: Some("gst:videotestsrc is-live=true".into()), ..Default::default() };
-        assert_eq!(a.resolve().unwrap().run.duration_s, None);
+        let c = a.resolve().unwrap();
+        assert_eq!(c.run.effective_duration(&c.source.uri), None);
+        let a = RunArgs { duration: Some("forever".into()), ..Default::default() };
+        let c = a.resolve().unwrap();
+        assert_eq!(c.run.effective_duration(&c.source.uri), None);
     }
 
     #[test]

@@ -216,13 +216,26 @@ impl Default for ThreadConfig {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
-    /// Seconds of capture; `None` runs until SIGINT/SIGTERM.
+    /// Seconds of capture; 0 = until SIGINT/SIGTERM; absent: 60 s with the sim source, until
+    /// stopped with any other source.
     pub duration_s: Option<f64>,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { duration_s: Some(60.0) }
+        RunConfig { duration_s: None }
+    }
+}
+
+impl RunConfig {
+    /// How long to capture: `None` = until stopped.
+    pub fn effective_duration(&self, source_uri: &str) -> Option<f64> {
+        match self.duration_s {
+            Some(d) if d == 0.0 => None,
+            Some(d) => Some(d),
+            None if source_uri.trim() == "sim" => Some(60.0),
+            None => None,
+        }
     }
 }
 
@@ -374,10 +387,10 @@ impl Config {
             }
         }
         if let Some(d) = self.run.duration_s
-            && !(d.is_finite() && d > 0.0 && d <= 7.0 * 86400.0)
+            && !(d.is_finite() && (0.0..=7.0 * 86400.0).contains(&d))
         {
             return err(format!(
-                "run.duration_s {d}: must be > 0 and at most a week (omit it to run until stopped)"
+                "run.duration_s {d}: seconds up to a week, or 0 to run until stopped"
             ));
         }
         Ok(())
@@ -508,6 +521,13 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn deploy_config_is_valid() {
+        let c = Config::from_toml(include_str!("../deploy/pitchcam.toml")).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.source.uri, "camera:argus:0");
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn cmd_run(args: &RunArgs) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         config::redact(&cfg.source.uri),
         cfg.delay.seconds,
-        match cfg.run.duration_s {
+        match cfg.run.effective_duration(&cfg.source.uri) {
             Some(d) => format!("{d} s"),
             None => "until Ctrl-C".into(),
         },

@@ -365,7 +365,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     // Control loop.
     let status = status::Status::new(stats.clone(), period_ns, delay_ns);
     let mut rss = status::RssSampler::new();
-    let duration_ns = cfg.run.duration_s.map(|s| (s * 1e9) as u64);
+    let duration_ns = cfg.run.effective_duration(&cfg.source.uri).map(|s| (s * 1e9) as u64);
     let mut truths = Vec::new();
     let mut crops = Vec::new();
     let mut obs_log = Vec::new();
