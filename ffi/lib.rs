@@ -12,8 +12,11 @@
 
 pub use pitchcam_core as core;
 
+pub mod alloc_count;
 pub mod capi;
+pub mod clock;
 pub mod deepstream;
 pub mod gst;
 pub mod os;
+pub mod signals;
 pub mod tensor_meta;

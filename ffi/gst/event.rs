@@ -138,6 +138,20 @@ impl EventRef {
         EventType(unsafe { ptr::addr_of!((*self.as_ptr()).type_).read() })
     }
 
+    /// The segment of a SEGMENT event (a copy: a `GstSegment` holds no pointers).
+    pub fn segment(&self) -> Option<Segment> {
+        if self.type_() != EventType::SEGMENT {
+            return None;
+        }
+        let mut seg: *const sys::GstSegment = ptr::null();
+        // SAFETY: a segment event; `gst_event_parse_segment` points `seg` at the event's own
+        // segment, valid while the event lives; we copy the plain struct out before returning.
+        unsafe {
+            sys::gst_event_parse_segment(self.as_ptr(), &mut seg);
+            (!seg.is_null()).then(|| Segment(seg.read()))
+        }
+    }
+
     /// The caps of a CAPS event.
     pub fn caps(&self) -> Option<Caps> {
         if self.type_() != EventType::CAPS {
@@ -149,6 +163,57 @@ impl EventRef {
             sys::gst_event_parse_caps(self.as_ptr(), &mut c);
             NonNull::new(c).map(|c| Caps::from_glib_borrow(c))
         }
+    }
+}
+
+/// A stream segment: what maps a buffer's timestamp to running time (the time on the pipeline's
+/// clock, minus its base time). A file's PTS can start anywhere (x264 streams start at 1000 h);
+/// running time starts at 0 when the pipeline starts playing.
+#[derive(Clone, Copy)]
+pub struct Segment(sys::GstSegment);
+
+// SAFETY: `GstSegment` is plain data (integers and enums), no pointers.
+unsafe impl Send for Segment {}
+// SAFETY: as above; it is only read through `&self`.
+unsafe impl Sync for Segment {}
+
+impl Segment {
+    /// Whether the segment is in time format (the only one with running times for video).
+    pub fn is_time(&self) -> bool {
+        self.0.format == sys::GST_FORMAT_TIME
+    }
+
+    /// The running time of `position` (ns) in this segment, or `None` outside the segment or
+    /// for a non-time segment. Does not allocate.
+    pub fn to_running_time(&self, position: u64) -> Option<u64> {
+        if !self.is_time() || position == super::CLOCK_TIME_NONE {
+            return None;
+        }
+        // SAFETY: `self.0` is a valid segment; the function only reads it.
+        let rt =
+            unsafe { sys::gst_segment_to_running_time(&self.0, sys::GST_FORMAT_TIME, position) };
+        (rt != super::CLOCK_TIME_NONE).then_some(rt)
+    }
+
+    /// The segment's start, ns.
+    pub fn start(&self) -> u64 {
+        self.0.start
+    }
+
+    /// The segment's base (running time of `start`), ns.
+    pub fn base(&self) -> u64 {
+        self.0.base
+    }
+}
+
+impl fmt::Debug for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Segment")
+            .field("format", &self.0.format)
+            .field("start", &self.0.start)
+            .field("base", &self.0.base)
+            .field("rate", &self.0.rate)
+            .finish()
     }
 }
 

@@ -44,13 +44,13 @@ pub use buffer::{Buffer, BufferFlags, BufferMap, BufferMapMut, BufferRef};
 pub use bus::{Bus, ErrorDetails, Message, MessageType, MessageView};
 pub use caps::Caps;
 pub use element::{Clock, Element, Pipeline, State, StateChangeSuccess};
-pub use event::{Event, EventRef, EventType};
+pub use event::{Event, EventRef, EventType, Segment};
 pub use pad::{AllocationAnswer, AllocationStats, Pad, ProbeId, ProbeInfo, ProbeReturn, ProbeType};
 pub use pool::{BufferPool, PoolConfig};
 pub use query::{Query, QueryRef, QueryType};
 pub use sample::Sample;
 pub use value::{EnumValue, FromProperty, Value};
-pub use video::{VideoFormat, VideoFrame, VideoFrameMut, VideoInfo};
+pub use video::{VideoFormat, VideoFrame, VideoFrameMut, VideoInfo, video_meta_api};
 
 /// "No timestamp" (`GST_CLOCK_TIME_NONE`).
 pub const CLOCK_TIME_NONE: u64 = sys::GST_CLOCK_TIME_NONE;

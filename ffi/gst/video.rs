@@ -530,7 +530,7 @@ impl BufferRef {
 }
 
 /// The `GType` of `GstVideoMeta`'s API, for allocation queries.
-pub(crate) fn video_meta_api() -> glib_sys::GType {
+pub fn video_meta_api() -> glib_sys::GType {
     // SAFETY: registers on first call, then returns the cached type; thread-safe.
     unsafe { vsys::gst_video_meta_api_get_type() }
 }

@@ -270,6 +270,12 @@ impl<const FRAMES: usize, const BLOCKS: usize> Sim<FRAMES, BLOCKS> {
         &self.game
     }
 
+    /// The match, mutably: a source that cannot deliver a frame (no free buffer) still steps it,
+    /// so match time keeps pace with capture time.
+    pub fn game_mut(&mut self) -> &mut Match {
+        &mut self.game
+    }
+
     /// The detector's tile layout.
     pub fn tiles(&self) -> &[tensors::TileDesc] {
         self.synth.tiles()
@@ -278,6 +284,15 @@ impl<const FRAMES: usize, const BLOCKS: usize> Sim<FRAMES, BLOCKS> {
     /// Forgets what frame slot `slot` holds (its buffer was replaced or written by someone else).
     pub fn invalidate_frame(&mut self, slot: usize) -> Result<(), RenderError> {
         self.renderer.invalidate(slot)
+    }
+
+    /// Paints frame slot `slot` completely (the current state of the match, without advancing
+    /// it). A source calls this once per pool buffer at start-up, so the first frames of the
+    /// run cost what every later frame costs instead of a full repaint each.
+    pub fn prime_frame(&mut self, slot: usize, frame: &mut Nv12Mut<'_>) -> Result<(), RenderError> {
+        self.renderer.invalidate(slot)?;
+        let truth = *self.game.truth();
+        self.renderer.render(slot, &truth, frame).map(|_| ())
     }
 
     /// Forgets what tensor block slot `slot` holds.

@@ -1,0 +1,276 @@
+//! Command-line interface. Flags override the config file, which overrides the defaults.
+
+use crate::config::{Config, ConfigError};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// pitchcam — a panoramic football camera that plays the match 7 seconds late so its virtual
+/// camera can follow the ball knowing where it goes next.
+///
+/// With no arguments, `pitchcam run` plays a synthetic 5700×1900 match for 60 s through the whole
+/// pipeline and writes the virtual-camera recording and report.json into ./pitchcam-out/.
+#[derive(Debug, Parser)]
+#[command(name = "pitchcam", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do (default: run).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Capture, analyse, delay and output (the camera).
+    Run(RunArgs),
+    /// Run the full pipeline for a while and check it loses nothing: drops, drift, memory, leaks.
+    Soak(SoakArgs),
+    /// Re-plan the virtual camera from an observation log written by `run --log-observations`.
+    Replay(ReplayArgs),
+    /// Show this machine's CPU topology and the thread plan pitchcam would use.
+    Cores(CoresArgs),
+}
+
+/// `pitchcam run`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RunArgs {
+    /// TOML configuration file (every key optional; flags below override it).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Panorama source: sim | file:PATH | gst:DESCRIPTION | camera:DEVICE | rtsp://URL.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+    /// Seconds to capture, or `forever` to run until Ctrl-C. Default: 60 with the sim source,
+    /// forever with any other source.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<String>,
+    /// Seed of the synthetic match.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Output folder for recordings, report.json and logs.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Size of the synthetic panorama, e.g. 5700x1900 (even sides).
+    #[arg(long, value_name = "WxH")]
+    pub resolution: Option<String>,
+    /// Frame rate of the synthetic panorama.
+    #[arg(long, value_name = "FPS")]
+    pub fps: Option<u32>,
+    /// Delay between capture and output, seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub delay: Option<f64>,
+    /// Views to produce: vcam, panorama (repeat for both).
+    #[arg(long = "mode", value_name = "MODE")]
+    pub modes: Vec<String>,
+    /// Live stream target (repeatable): rtmp://host/app/KEY or srt://host:port[?mode=…].
+    #[arg(long = "stream", value_name = "URL")]
+    pub streams: Vec<String>,
+    /// Show the output on screen.
+    #[arg(long)]
+    pub display: bool,
+    /// Also write an HLS playlist into the output folder.
+    #[arg(long)]
+    pub hls: bool,
+    /// Do not record to files.
+    #[arg(long)]
+    pub no_record: bool,
+    /// Virtual camera preset: broadcast (calm), action (tight), wide.
+    #[arg(long, value_name = "PRESET")]
+    pub preset: Option<String>,
+    /// Plan without the future (a causal follower with the same limits), for comparison.
+    #[arg(long)]
+    pub no_lookahead: bool,
+    /// Virtual camera output size, e.g. 1920x1080.
+    #[arg(long, value_name = "WxH")]
+    pub camera_size: Option<String>,
+    /// Audio: auto | sim | none | alsa:DEVICE | pulse[:DEVICE] | gst:DESCRIPTION.
+    #[arg(long, value_name = "SOURCE")]
+    pub audio: Option<String>,
+    /// Core for the analysis thread (default: from the CPU topology).
+    #[arg(long, value_name = "CORE")]
+    pub analysis_core: Option<usize>,
+    /// Core for the playback thread (default: from the CPU topology).
+    #[arg(long, value_name = "CORE")]
+    pub playback_core: Option<usize>,
+    /// Do not ask for SCHED_FIFO or locked memory.
+    #[arg(long)]
+    pub no_realtime: bool,
+    /// Write every observation to observations.bin (for `pitchcam replay`).
+    #[arg(long)]
+    pub log_observations: bool,
+}
+
+/// `pitchcam soak`.
+#[derive(Debug, Args, Clone)]
+pub struct SoakArgs {
+    /// Seconds of capture.
+    #[arg(long, value_name = "SECONDS", default_value = "600")]
+    pub duration: f64,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "pitchcam-soak")]
+    pub out: PathBuf,
+    /// Everything `run` accepts (source, resolution, streams, …).
+    #[command(flatten)]
+    pub run: SoakRunArgs,
+}
+
+/// The subset of `run` options that make sense for a soak.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SoakRunArgs {
+    /// TOML configuration file.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Panorama source.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+    /// Size of the synthetic panorama.
+    #[arg(long, value_name = "WxH")]
+    pub resolution: Option<String>,
+    /// Live stream target (repeatable).
+    #[arg(long = "stream", value_name = "URL")]
+    pub streams: Vec<String>,
+    /// Seed of the synthetic match.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+/// `pitchcam replay`.
+#[derive(Debug, Args, Clone)]
+pub struct ReplayArgs {
+    /// An observations.bin written by `pitchcam run --log-observations`.
+    #[arg(value_name = "LOG")]
+    pub log: PathBuf,
+    /// Output folder for the replayed report.json and camera.png.
+    #[arg(long, value_name = "DIR", default_value = "pitchcam-replay")]
+    pub out: PathBuf,
+    /// Virtual camera preset.
+    #[arg(long, value_name = "PRESET")]
+    pub preset: Option<String>,
+    /// Plan without the future.
+    #[arg(long)]
+    pub no_lookahead: bool,
+    /// Override one planner limit, NAME=VALUE (repeatable; `--limit help` lists them).
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
+}
+
+/// `pitchcam cores`.
+#[derive(Debug, Args, Clone)]
+pub struct CoresArgs {}
+
+/// Parses a duration flag: seconds, or `forever`/`0` for "until stopped".
+pub fn parse_duration(s: &str) -> Result<Option<f64>, ConfigError> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("forever") || t.eq_ignore_ascii_case("inf") || t == "0" {
+        return Ok(None);
+    }
+    match t.trim_end_matches('s').parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(Some(v)),
+        _ => Err(ConfigError(format!("--duration {s:?}: give seconds (e.g. 120) or `forever`"))),
+    }
+}
+
+impl RunArgs {
+    /// Loads the config file (if any), applies these flags on top and validates the result.
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        let mut c = match &self.config {
+            Some(p) => Config::from_file(p)?,
+            None => Config::default(),
+        };
+        if let Some(s) = &self.source {
+            c.source.uri = s.clone();
+        }
+        if let Some(d) = &self.duration {
+            c.run.duration_s = Some(parse_duration(d)?.unwrap_or(0.0));
+        }
+        if let Some(v) = self.seed {
+            c.source.seed = v;
+        }
+        if let Some(v) = &self.out {
+            c.output.dir = v.clone();
+        }
+        if let Some(v) = &self.resolution {
+            c.source.resolution = v.clone();
+        }
+        if let Some(v) = self.fps {
+            c.source.fps = v;
+        }
+        if let Some(v) = self.delay {
+            c.delay.seconds = v;
+        }
+        if !self.modes.is_empty() {
+            c.output.modes = self.modes.clone();
+        }
+        c.output.streams.extend(self.streams.iter().cloned());
+        c.output.display |= self.display;
+        c.output.hls |= self.hls;
+        if self.no_record {
+            c.output.record = false;
+        }
+        if let Some(v) = &self.preset {
+            c.camera.preset = v.clone();
+        }
+        if self.no_lookahead {
+            c.camera.lookahead = false;
+        }
+        if let Some(v) = &self.camera_size {
+            c.camera.size = v.clone();
+        }
+        if let Some(v) = &self.audio {
+            c.audio.source = v.clone();
+        }
+        if let Some(v) = self.analysis_core {
+            c.threads.analysis_core = Some(v);
+        }
+        if let Some(v) = self.playback_core {
+            c.threads.playback_core = Some(v);
+        }
+        if self.no_realtime {
+            c.threads.realtime = false;
+            c.threads.mlock = false;
+        }
+        c.output.log_observations |= self.log_observations;
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_arguments_means_sim_for_60_s() {
+        let c = RunArgs::default().resolve().unwrap();
+        assert_eq!(c.source.uri, "sim");
+        assert_eq!(c.run.effective_duration(&c.source.uri), Some(60.0));
+        assert_eq!(c.output.dir, PathBuf::from("pitchcam-out"));
+    }
+
+    #[test]
+    fn other_sources_run_until_stopped_by_default() {
+        let a =
+            RunArgs { source: Some("gst:videotestsrc is-live=true".into()), ..Default::default() };
+        let c = a.resolve().unwrap();
+        assert_eq!(c.run.effective_duration(&c.source.uri), None);
+        let a = RunArgs { duration: Some("forever".into()), ..Default::default() };
+        let c = a.resolve().unwrap();
+        assert_eq!(c.run.effective_duration(&c.source.uri), None);
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("120").unwrap(), Some(120.0));
+        assert_eq!(parse_duration("2.5s").unwrap(), Some(2.5));
+        assert_eq!(parse_duration("forever").unwrap(), None);
+        assert!(parse_duration("-3").is_err());
+        assert!(parse_duration("abc").is_err());
+    }
+
+    #[test]
+    fn flags_are_validated() {
+        let a = RunArgs { resolution: Some("5701x1900".into()), ..Default::default() };
+        assert!(a.resolve().unwrap_err().0.contains("even"));
+        let a = RunArgs { streams: vec!["http://x".into()], ..Default::default() };
+        assert!(a.resolve().is_err());
+    }
+}

@@ -1,0 +1,705 @@
+//! The engine: capture pipeline → probe → {analysis thread, playback thread} → playback pipeline,
+//! on pinned realtime threads, one owner per piece of state, SPSC queues between them.
+//!
+//! ```text
+//!  capture pipeline ── probe ─┬─ FrameMsg (frame ref, PTS) ─────────────────────► playback ─► appsrc(s)
+//!  (streaming thread)         └─ AnalysisMsg (PTS, tensors) ─► analysis ─ Observation ─┘   │
+//!  sim thread (sim source) ── appsrc                                                    reaper (frame release)
+//!  control thread: bus, stop, status line, logs, report
+//! ```
+//!
+//! Frames go straight from the probe to playback; analysis only receives tensors. This departs
+//! from the one-queue sketch in DESIGN.md on purpose: a stalled analysis then costs observations
+//! (the camera holds its last plan) but never video frames, and no frame reference waits behind
+//! a decode.
+
+pub mod analysis;
+pub mod capture;
+pub mod output;
+pub mod playback;
+pub mod simsrc;
+pub mod stats;
+
+use crate::config::{Config, Source, redact};
+use crate::report::{CaptureReport, Drops, Quantiles, Report, RingReport, StageLatency};
+use pitchcam::clock::monotonic_ns;
+use pitchcam::core::obs::Observation;
+use pitchcam::gst::{self, Buffer, BufferPool, Caps, MessageView, Pipeline, State, VideoInfo};
+use pitchcam::tensor_meta::FrameTensors;
+use stats::EngineStats;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// A frame on its way from the probe to playback.
+pub struct FrameMsg {
+    /// Capture PTS (ns; `CLOCK_TIME_NONE` if the buffer had none).
+    pub pts: u64,
+    /// One reference to the frame.
+    pub buf: Buffer,
+}
+
+/// A frame's detector output on its way from the probe to analysis.
+pub struct AnalysisMsg {
+    /// Capture PTS.
+    pub pts: u64,
+    /// The frame's tensors, if a detector attached any.
+    pub tensors: Option<FrameTensors>,
+}
+
+/// Run state shared by all threads: set by the control thread, read by the others.
+#[derive(Debug, Default)]
+pub struct Shutdown {
+    stop_capture: AtomicBool,
+    capture_done: AtomicBool,
+    stop_playback: AtomicBool,
+    /// The source has prepared its buffers (sim: every pool buffer painted once).
+    pub primed: AtomicBool,
+    /// The input ended (a file): play out what the delay window still holds.
+    drain: AtomicBool,
+    /// Playback has output every frame it received.
+    drained: AtomicBool,
+}
+
+impl Shutdown {
+    /// The source should stop producing.
+    pub fn capture_should_stop(&self) -> bool {
+        self.stop_capture.load(Ordering::Acquire)
+    }
+    /// No more frames will arrive at the probe.
+    pub fn capture_done(&self) -> bool {
+        self.capture_done.load(Ordering::Acquire)
+    }
+    /// Playback should end its streams.
+    pub fn playback_should_stop(&self) -> bool {
+        self.stop_playback.load(Ordering::Acquire)
+    }
+    /// The input has ended: playback should report when it has shown everything.
+    pub fn draining(&self) -> bool {
+        self.drain.load(Ordering::Acquire)
+    }
+    /// Playback reports that it has shown every frame it received.
+    pub fn set_drained(&self) {
+        self.drained.store(true, Ordering::Release);
+    }
+}
+
+/// Frames of headroom in the ring beyond the delay: capture-to-ring latency and tick jitter. With
+/// exactly `delay × fps` entries, the frame due for output would already have been evicted
+/// whenever a newer frame arrived first.
+pub const RING_HEADROOM: usize = 16;
+/// Extra pool buffers beyond the ring: queues, the sim's frame in progress, appsrc, the panorama
+/// encoder's queue.
+pub const POOL_HEADROOM: usize = 24;
+
+/// The result of a run.
+pub struct RunOutcome {
+    /// The report (also written to `report.json`).
+    pub report: Report,
+}
+
+fn set_state(p: &Pipeline, s: State, what: &str) -> Result<(), String> {
+    p.set_state(s).map(|_| ()).map_err(|e| format!("{what}: cannot go to {s:?}: {e}"))
+}
+
+/// Runs the engine for `cfg` until the duration elapses or `stop` is set (SIGINT/SIGTERM).
+pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
+    gst::init().map_err(|e| format!("GStreamer: {e}"))?;
+    let source = Source::parse(&cfg.source.uri).map_err(|e| e.0)?;
+    let dir = cfg.output.dir.clone();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("output folder {}: {e}", dir.display()))?;
+
+    let fps = cfg.source.fps;
+    let delay_ns = (cfg.delay.seconds * 1e9).round() as u64;
+    let stats = Arc::new(EngineStats::default());
+    let shutdown = Arc::new(Shutdown::default());
+    let mut warnings: Vec<String> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+
+    let ring_limit = (cfg.delay.seconds * fps as f64).ceil() as usize + RING_HEADROOM;
+    if ring_limit > playback::RING_MAX {
+        return Err(format!(
+            "delay {} s at {fps} fps needs {ring_limit} frames; pitchcam holds at most {}",
+            cfg.delay.seconds,
+            playback::RING_MAX
+        ));
+    }
+    let pool_size = (ring_limit + POOL_HEADROOM) as u32;
+
+    // Queues (all allocated here, once).
+    let (frames_tx, frames_rx) = rtrb::RingBuffer::<FrameMsg>::new(32);
+    let (analysis_tx, analysis_rx) = rtrb::RingBuffer::<AnalysisMsg>::new(16);
+    let (obs_tx, obs_rx) = rtrb::RingBuffer::<Observation>::new(256);
+    let (reaper_tx, mut reaper_rx) = rtrb::RingBuffer::<Buffer>::new(pool_size as usize);
+    let (crop_tx, mut crop_rx) = rtrb::RingBuffer::new(1024);
+    let (truth_tx, mut truth_rx) = rtrb::RingBuffer::new(1024);
+    let (log_tx, mut log_rx) = if cfg.output.log_observations {
+        let (t, r) = rtrb::RingBuffer::<Observation>::new(1024);
+        (Some(t), Some(r))
+    } else {
+        (None, None)
+    };
+
+    // Threads that do not need pipelines yet: analysis and the reaper.
+    let plan = threads::plan(cfg).map_err(|e| e.to_string())?;
+    let reaper_shutdown = shutdown.clone();
+    let reaper = std::thread::Builder::new()
+        .name("pitchcam-reaper".into())
+        .spawn(move || {
+            loop {
+                let mut any = false;
+                while let Ok(buf) = reaper_rx.pop() {
+                    drop(buf);
+                    any = true;
+                }
+                if !any {
+                    if reaper_shutdown.playback_should_stop() && reaper_rx.is_abandoned() {
+                        return;
+                    }
+                    std::thread::park_timeout(Duration::from_millis(50));
+                }
+            }
+        })
+        .map_err(|e| format!("cannot start the reaper thread: {e}"))?;
+
+    let (pano_w, pano_h) = match source {
+        Source::Sim => cfg.sim_size(),
+        _ => (0, 0),
+    };
+    let sim_caps =
+        format!("video/x-raw,format=NV12,width={pano_w},height={pano_h},framerate={fps}/1");
+    let bounds = pitchcam::core::geom::Size { w: pano_w.max(2), h: pano_h.max(2) };
+    let analysis = analysis::Analysis {
+        input: analysis_rx,
+        output: obs_tx,
+        log: log_tx,
+        detector: Box::default(),
+        dets: Box::new([Default::default(); analysis::MAX_KEPT]),
+        params: detect_params(cfg, bounds)?,
+        tracker: Box::new(
+            pitchcam::core::track::Tracker::new(
+                pitchcam::core::track::TrackerConfig::for_panorama(bounds),
+            )
+            .map_err(|e| format!("tracker: {e:?}"))?,
+        ),
+        stats: stats.clone(),
+        shutdown: shutdown.clone(),
+    };
+    let analysis_handle =
+        threads::spawn_rt("pitchcam-analysis", plan.analysis.clone(), move || analysis.run())
+            .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
+
+    // Capture pipeline.
+    let capture = capture::Capture::build(
+        &source,
+        &sim_caps,
+        pool_size,
+        capture::ProbeSinks { frames: frames_tx, analysis: analysis_tx, stats: stats.clone() },
+    )?;
+    let mut sim_thread = None;
+    let sim_pool = if matches!(source, Source::Sim) {
+        let caps = Caps::parse(&sim_caps).map_err(|e| e.to_string())?;
+        let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
+        let pool = BufferPool::new_video(&info, pool_size, pool_size)
+            .map_err(|e| format!("frame pool: {e}"))?;
+        pool.set_active(true).map_err(|e| format!("frame pool ({pool_size} frames): {e}"))?;
+        let _ = capture.pool.set(pool.clone());
+        Some((pool, info))
+    } else {
+        None
+    };
+
+    set_state(&capture.pipeline, State::Playing, "capture pipeline")?;
+    // The base time is only assigned once the pipeline has really reached PLAYING (a file source
+    // prerolls first); everything is scheduled from it.
+    let (reached, _, _) = capture.pipeline.state(Some(10_000_000_000));
+    if let Err(e) = reached {
+        let _ = capture.pipeline.set_state(State::Null);
+        return Err(format!("source {}: {e}", redact(&cfg.source.uri)));
+    }
+    let base_time = capture.pipeline.base_time();
+    let start_wall = monotonic_ns();
+
+    if let Some((pool, info)) = sim_pool.clone() {
+        let sim_cfg = pitchcam::core::sim::SimConfig {
+            seed: cfg.source.seed,
+            size: pitchcam::core::geom::Size { w: pano_w, h: pano_h },
+            fps,
+            ..Default::default()
+        };
+        let sim =
+            Box::new(pitchcam::core::sim::Sim::new(&sim_cfg).map_err(|e| format!("sim: {e}"))?);
+        let tensor_pool = BufferPool::new(None, (sim.block_len() * 4) as u32, 32, 32)
+            .map_err(|e| format!("tensor pool: {e}"))?;
+        tensor_pool.set_active(true).map_err(|e| format!("tensor pool: {e}"))?;
+        let appsrc = pitchcam::gst::AppSrc::from_element(
+            capture.pipeline.by_name(capture::SIM_SRC).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        let src = simsrc::SimSource {
+            appsrc,
+            pool,
+            info,
+            tensor_pool,
+            sim,
+            fps,
+            base_time,
+            truth_log: truth_tx,
+            stats: stats.clone(),
+            shutdown: shutdown.clone(),
+        };
+        sim_thread = Some(
+            threads::spawn_rt("pitchcam-sim", plan.sim.clone(), move || src.run())
+                .map_err(|e| format!("cannot start the sim thread: {e}"))?,
+        );
+    }
+
+    // Wait for the frame format (sim: known; other sources: from the negotiated caps).
+    let bus = capture.pipeline.bus();
+    let t_wait = monotonic_ns();
+    let frame_info = loop {
+        if let Some(f) = capture.format.get() {
+            break f.info.clone();
+        }
+        if let Some(msg) = bus.timed_pop(Some(20_000_000)) {
+            if let MessageView::Error(e) = msg.view() {
+                let _ = capture.pipeline.set_state(State::Null);
+                return Err(format!("source {}: {e}", redact(&cfg.source.uri)));
+            }
+            if let MessageView::Eos = msg.view() {
+                let _ = capture.pipeline.set_state(State::Null);
+                return Err(format!(
+                    "source {}: ended before its first frame",
+                    redact(&cfg.source.uri)
+                ));
+            }
+        }
+        if monotonic_ns() - t_wait > 15_000_000_000 || stop.load(Ordering::Relaxed) {
+            let _ = capture.pipeline.set_state(State::Null);
+            return Err(format!("source {}: no video within 15 s", redact(&cfg.source.uri)));
+        }
+    };
+    let (fw, fh) = (frame_info.width(), frame_info.height());
+    if fw % 2 == 1 || fh % 2 == 1 {
+        let _ = capture.pipeline.set_state(State::Null);
+        return Err(format!(
+            "source {}: {fw}x{fh} frames: NV12 needs even sizes",
+            redact(&cfg.source.uri)
+        ));
+    }
+    let (fps_n, fps_d) = frame_info.fps();
+    let (fps_n, fps_d) = if fps_n > 0 && fps_d > 0 { (fps_n, fps_d) } else { (fps as i32, 1) };
+    let period_ns =
+        pitchcam::core::time::frame_period_ns(fps_n as u32, fps_d as u32).unwrap_or(33_333_333);
+
+    // Playback pipeline.
+    let out_desc = output::description(cfg, (fw, fh), (fps_n, fps_d), &dir);
+    let playback_pipeline =
+        Pipeline::parse(&out_desc).map_err(|e| format!("output pipeline: {e}"))?;
+    playback_pipeline.set_start_time(None);
+    playback_pipeline.set_base_time(base_time + delay_ns);
+    let vcam = if cfg.output.modes.iter().any(|m| m == "vcam") {
+        let (w, h) = cfg.vcam_size();
+        let caps = Caps::parse(&format!(
+            "video/x-raw,format=NV12,width={w},height={h},framerate={fps_n}/{fps_d}"
+        ))
+        .map_err(|e| e.to_string())?;
+        let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
+        let pool = BufferPool::new_video(&info, 16, 16).map_err(|e| format!("output pool: {e}"))?;
+        pool.set_active(true).map_err(|e| format!("output pool: {e}"))?;
+        let appsrc = pitchcam::gst::AppSrc::from_element(
+            playback_pipeline.by_name(output::VCAM_SRC).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        Some(playback::VcamOutput { appsrc, pool, info })
+    } else {
+        None
+    };
+    let panorama = if cfg.output.modes.iter().any(|m| m == "panorama") {
+        Some(
+            pitchcam::gst::AppSrc::from_element(
+                playback_pipeline.by_name(output::PANO_SRC).map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
+    set_state(&playback_pipeline, State::Playing, "output pipeline")?;
+    let out_bus = playback_pipeline.bus();
+
+    let pano = pitchcam::core::geom::Size { w: fw, h: fh };
+    let planner_cfg = planner_config(cfg, pano)?;
+    let playback = playback::Playback {
+        frames: frames_rx,
+        observations: obs_rx,
+        reaper: reaper_tx,
+        reaper_thread: reaper.thread().clone(),
+        ring: Box::new(
+            pitchcam::core::ring::DelayRing::with_limit(
+                pitchcam::core::ring::RingConfig::for_frame_period(period_ns),
+                ring_limit,
+            )
+            .ok_or_else(|| format!("ring of {ring_limit} frames: out of range"))?,
+        ),
+        planner: Box::new(
+            pitchcam::core::plan::Planner::new(planner_cfg, pano)
+                .map_err(|e| format!("planner: {e:?}"))?,
+        ),
+        scaler: Box::default(),
+        vcam,
+        panorama,
+        frame_info: frame_info.clone(),
+        period_ns,
+        delay_ns,
+        base_time,
+        stats: stats.clone(),
+        shutdown: shutdown.clone(),
+        crop_log: crop_tx,
+        last_out: None,
+    };
+    let playback_handle =
+        threads::spawn_rt("pitchcam-playback", plan.playback.clone(), move || playback.run())
+            .map_err(|e| format!("cannot start the playback thread: {e}"))?;
+
+    // Control loop.
+    let status = status::Status::new(stats.clone(), period_ns, delay_ns);
+    let mut rss = status::RssSampler::new();
+    let duration_ns = cfg.run.effective_duration(&cfg.source.uri).map(|s| (s * 1e9) as u64);
+    let mut truths = Vec::new();
+    let mut crops = Vec::new();
+    let mut obs_log = Vec::new();
+    let mut capture_eos = false;
+    let mut natural_end = false;
+    let mut warm: Option<(stats::Snapshots, u64, u64)> = None;
+    // Steady state: 5 s after the first output frame (encoders and caches warm).
+    let mut warm_at = u64::MAX;
+    let mut mlock = pitchcam::os::MlockOutcome::NotRequested;
+    let mut prepared = false;
+    let mut last_status = 0;
+    loop {
+        let now = monotonic_ns();
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if duration_ns.is_some_and(|d| now - start_wall >= d) {
+            break;
+        }
+        for (b, what) in [(&bus, "source"), (&out_bus, "output")] {
+            while let Some(msg) = b.timed_pop(Some(0)) {
+                match msg.view() {
+                    MessageView::Error(e) => {
+                        errors.push(format!("{what}: {e}"));
+                        natural_end = true;
+                    }
+                    MessageView::Warning(w) => warnings.push(format!("{what}: {w}")),
+                    MessageView::Eos if what == "source" => {
+                        capture_eos = true;
+                        if capture.live {
+                            natural_end = true;
+                        } else {
+                            // A file ended: the last `delay` of it is still in the window.
+                            shutdown.drain.store(true, Ordering::Release);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if natural_end || shutdown.drained.load(Ordering::Acquire) {
+            break;
+        }
+        while let Ok(t) = truth_rx.pop() {
+            truths.push(t);
+        }
+        while let Ok(c) = crop_rx.pop() {
+            crops.push(c);
+        }
+        if let Some(r) = &mut log_rx {
+            while let Ok(o) = r.pop() {
+                obs_log.push(o);
+            }
+        }
+        if !prepared && (sim_thread.is_none() || shutdown.primed.load(Ordering::Acquire)) {
+            // Every frame buffer exists and has been touched: lock it in RAM now, and take the
+            // first memory sample (the RSS slope is judged from here).
+            prepared = true;
+            if cfg.threads.mlock {
+                mlock = pitchcam::os::lock_memory();
+                if !mlock.is_locked() {
+                    let w = format!("memory not locked: {mlock}");
+                    eprintln!("warning: {w}");
+                    warnings.push(w);
+                }
+            }
+            rss.sample(now);
+        }
+        if warm_at == u64::MAX && stats.frames_out.get() > 0 {
+            warm_at = now + 5_000_000_000;
+        }
+        if warm.is_none() && now >= warm_at {
+            warm = Some((
+                stats.snapshots(),
+                pitchcam::alloc_count::hot_allocations(),
+                stats.frames_out.get(),
+            ));
+        }
+        if now - last_status >= 1_000_000_000 {
+            last_status = now;
+            if prepared {
+                rss.sample(now);
+            }
+            status.print(
+                now - start_wall,
+                pitchcam::os::metrics::rss_bytes().unwrap_or(0) as f64 / 1e6,
+                plan.describe(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    status.finish();
+
+    // Stop: source first (EOS through the capture pipeline), then playback (EOS into the
+    // encoders so the muxers finalise the files), then tear down.
+    let run_ns = monotonic_ns() - start_wall;
+    shutdown.stop_capture.store(true, Ordering::Release);
+    if sim_thread.is_none()
+        && !capture_eos
+        && let Ok(eos) = gst::Event::eos()
+    {
+        let _ = capture.pipeline.send_event(eos);
+    }
+    let t_stop = monotonic_ns();
+    while !capture_eos && monotonic_ns() - t_stop < 3_000_000_000 {
+        if let Some(msg) = bus.timed_pop(Some(50_000_000)) {
+            match msg.view() {
+                MessageView::Eos => capture_eos = true,
+                MessageView::Error(e) => {
+                    errors.push(format!("source: {e}"));
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    let sim_cpu = sim_thread.map(|h| h.join().unwrap_or(0));
+    let _ = capture.pipeline.set_state(State::Null);
+    shutdown.capture_done.store(true, Ordering::Release);
+    analysis_handle.thread().unpark();
+    let analysis_cpu = analysis_handle.join().unwrap_or(0);
+    shutdown.stop_playback.store(true, Ordering::Release);
+    let summary = playback_handle.join().map_err(|_| "playback thread panicked".to_string())?;
+    let t_eos = monotonic_ns();
+    let mut out_eos = false;
+    while !out_eos && monotonic_ns() - t_eos < 20_000_000_000 {
+        if let Some(msg) = out_bus.timed_pop(Some(50_000_000)) {
+            match msg.view() {
+                MessageView::Eos => out_eos = true,
+                MessageView::Error(e) => {
+                    errors.push(format!("output: {e}"));
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    if !out_eos {
+        errors.push(
+            "output: the encoders did not finish within 20 s; the last segment may be incomplete"
+                .into(),
+        );
+    }
+    let _ = playback_pipeline.set_state(State::Null);
+    reaper.thread().unpark();
+    let _ = reaper.join();
+    while let Ok(t) = truth_rx.pop() {
+        truths.push(t);
+    }
+    while let Ok(c) = crop_rx.pop() {
+        crops.push(c);
+    }
+    if let Some(r) = &mut log_rx {
+        while let Ok(o) = r.pop() {
+            obs_log.push(o);
+        }
+    }
+
+    // Report.
+    let end = stats.snapshots();
+    let (steady, hot_allocs, frames_steady) = match &warm {
+        Some((w, a, f)) => (
+            end.since(w),
+            pitchcam::alloc_count::hot_allocations() - a,
+            stats.frames_out.get().saturating_sub(*f),
+        ),
+        None => (end.clone(), pitchcam::alloc_count::hot_allocations(), stats.frames_out.get()),
+    };
+    let frames_out = stats.frames_out.get();
+    let ring_counters = summary.ring.unwrap_or_default();
+    let drops = Drops {
+        capture_queue_full: stats.capture_queue_full.get(),
+        pool_exhausted: stats.pool_exhausted.get(),
+        ring_rejected: stats.ring_rejected.get(),
+        skipped_by_playback: stats.skipped.get(),
+        output_pool_exhausted: stats.output_pool_exhausted.get(),
+        push_failed: stats.push_failed.get(),
+        analysis_queue_full: stats.analysis_queue_full.get(),
+    };
+    let frames_dropped = drops.capture_queue_full
+        + drops.pool_exhausted
+        + drops.ring_rejected
+        + drops.skipped_by_playback
+        + drops.output_pool_exhausted
+        + drops.push_failed;
+    let out_span_s = frames_out as f64 * period_ns as f64 / 1e9;
+    let cpu = pitchcam::os::metrics::process_cpu_time_ns();
+    let recordings = list_recordings(&dir);
+    let mut report = Report {
+        version: env!("CARGO_PKG_VERSION").into(),
+        source: redact(&cfg.source.uri),
+        panorama: [fw, fh],
+        run_s: run_ns as f64 / 1e9,
+        frames_in: stats.frames_in.get(),
+        frames_out,
+        frames_dropped,
+        drops,
+        frames_in_window_at_stop: summary.frames_in_window,
+        fps_out: steady_fps(&steady, frames_out, out_span_s, period_ns),
+        delay_s: end.delay.mean().unwrap_or(0) as f64 / 1e6,
+        delay_range_s: [
+            end.delay.min().unwrap_or(0) as f64 / 1e6,
+            end.delay.max().unwrap_or(0) as f64 / 1e6,
+        ],
+        tick_lateness_us: Quantiles::from_ns(&steady.tick_late),
+        late_ticks: stats.late_ticks.get(),
+        stage_us: StageLatency {
+            probe: Quantiles::from_ns(&steady.probe),
+            analysis: Quantiles::from_ns(&steady.analysis),
+            plan: Quantiles::from_ns(&steady.plan),
+            transform: Quantiles::from_ns(&steady.transform),
+            sim_render: sim_cpu.map(|_| Quantiles::from_ns(&steady.sim)),
+        },
+        allocations_per_frame: if frames_steady > 0 {
+            hot_allocs as f64 / frames_steady as f64
+        } else {
+            0.0
+        },
+        hot_allocations: hot_allocs,
+        rss_mb: rss.report(warm_at),
+        cpu_percent: 100.0 * cpu as f64 / run_ns.max(1) as f64,
+        rt_active: plan.rt_active(),
+        mlock: mlock.to_string(),
+        capture: CaptureReport {
+            analysed: stats.analysed.get(),
+            frames_without_tensors: stats.frames_without_tensors.get(),
+            tensor_errors: stats.tensor_errors.get(),
+            tensors_pinned: stats.tensors_pinned.get(),
+            foreign_buffers: stats.foreign_buffers.get(),
+            observation_queue_full: stats.observation_queue_full.get(),
+        },
+        thread_plan: plan.describe(),
+        ring: RingReport {
+            capacity: ring_limit,
+            high_water: ring_counters.high_water,
+            frame_bytes: frame_info.size() as u64,
+            max_mb: (ring_limit as u64 * frame_info.size() as u64) as f64 / 1e6,
+            duplicates: ring_counters.duplicates,
+            late: ring_counters.late,
+            no_pts: ring_counters.no_pts,
+            restarts: ring_counters.restarts,
+            gaps: ring_counters.gaps,
+        },
+        recordings,
+        warnings,
+        errors,
+        ..Default::default()
+    };
+    let _ = (analysis_cpu, &obs_log);
+    if !truths.is_empty() {
+        report.ball_in_frame = Some(ball_in_frame(&truths, &crops));
+    }
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("report.json"), json + "\n")
+        .map_err(|e| format!("cannot write {}: {e}", dir.join("report.json").display()))?;
+    Ok(RunOutcome { report })
+}
+
+fn steady_fps(_steady: &stats::Snapshots, frames_out: u64, out_span_s: f64, period_ns: u64) -> f64 {
+    if out_span_s <= 0.0 {
+        return 0.0;
+    }
+    let _ = period_ns;
+    frames_out as f64 / out_span_s
+}
+
+fn detect_params(
+    cfg: &Config,
+    bounds: pitchcam::core::geom::Size,
+) -> Result<pitchcam::core::detect::DetectParams, String> {
+    let a = &cfg.analysis;
+    let mut p =
+        pitchcam::core::detect::DetectParams::new(a.conf, a.iou, a.max_det as usize, bounds)
+            .map_err(|e| format!("analysis: {e:?}"))?;
+    if let Some(per) = &a.conf_per_class {
+        for (i, c) in per.iter().enumerate() {
+            p.conf[i] = *c;
+        }
+    }
+    Ok(p)
+}
+
+fn planner_config(
+    cfg: &Config,
+    pano: pitchcam::core::geom::Size,
+) -> Result<pitchcam::core::plan::PlannerConfig, String> {
+    use pitchcam::core::plan::{PlannerConfig, Preset};
+    let preset = match cfg.camera.preset.as_str() {
+        "action" => Preset::Action,
+        "wide" => Preset::Wide,
+        _ => Preset::Broadcast,
+    };
+    let mut p = PlannerConfig::preset(preset, pano);
+    p.lookahead = cfg.camera.lookahead;
+    let (w, h) = cfg.vcam_size();
+    p.aspect = w as f32 / h as f32;
+    Ok(p)
+}
+
+fn list_recordings(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".mkv") || n.ends_with(".mp4"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn ball_in_frame(
+    truths: &[pitchcam::core::sim::truth::Truth],
+    crops: &[(u64, pitchcam::core::geom::Rect)],
+) -> f64 {
+    let mut n = 0u64;
+    let mut inside = 0u64;
+    let mut ti = 0;
+    for (pts, rect) in crops {
+        while ti < truths.len() && truths[ti].pts < *pts {
+            ti += 1;
+        }
+        let Some(t) = truths.get(ti) else { break };
+        if t.pts != *pts || !t.ball.in_play {
+            continue;
+        }
+        n += 1;
+        if rect.contains(t.ball.pos[0], t.ball.pos[1]) {
+            inside += 1;
+        }
+    }
+    if n == 0 { 0.0 } else { inside as f64 / n as f64 }
+}
+
+pub mod status;
+pub mod threads;
