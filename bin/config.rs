@@ -213,7 +213,7 @@ impl Default for ThreadConfig {
 }
 
 /// Run length.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
     /// Seconds of capture; 0 = until SIGINT/SIGTERM; absent: 60 s with the sim source, until
@@ -221,17 +221,11 @@ pub struct RunConfig {
     pub duration_s: Option<f64>,
 }
 
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig { duration_s: None }
-    }
-}
-
 impl RunConfig {
     /// How long to capture: `None` = until stopped.
     pub fn effective_duration(&self, source_uri: &str) -> Option<f64> {
         match self.duration_s {
-            Some(d) if d == 0.0 => None,
+            Some(0.0) => None,
             Some(d) => Some(d),
             None if source_uri.trim() == "sim" => Some(60.0),
             None => None,
