@@ -194,6 +194,11 @@ impl<'a> ProbeInfo<'a> {
 
     /// The event passing by.
     pub fn event(&self) -> Option<&EventRef> {
+        // gst_pad_probe_info_get_event asserts (a g_critical per call) when the call is not an
+        // event: ask only when it is one.
+        if !self.probe_type().intersects(ProbeType::EVENT_DOWNSTREAM | ProbeType::EVENT_UPSTREAM) {
+            return None;
+        }
         // SAFETY: event or NULL; lives for the call.
         unsafe {
             let e = sys::gst_pad_probe_info_get_event(self.info);
@@ -203,6 +208,9 @@ impl<'a> ProbeInfo<'a> {
 
     /// The query passing by.
     pub fn query(&self) -> Option<&QueryRef> {
+        if !self.probe_type().intersects(ProbeType::QUERY_DOWNSTREAM | ProbeType::QUERY_UPSTREAM) {
+            return None;
+        }
         // SAFETY: query or NULL; lives for the call.
         unsafe {
             let q = sys::gst_pad_probe_info_get_query(self.info);
@@ -212,6 +220,9 @@ impl<'a> ProbeInfo<'a> {
 
     /// The query, mutably (to answer it), when writable.
     pub fn query_mut(&mut self) -> Option<&mut QueryRef> {
+        if !self.probe_type().intersects(ProbeType::QUERY_DOWNSTREAM | ProbeType::QUERY_UPSTREAM) {
+            return None;
+        }
         // SAFETY: as `query`, plus exclusivity through `&mut self` and the writability check.
         unsafe {
             let q = sys::gst_pad_probe_info_get_query(self.info);
