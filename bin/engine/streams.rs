@@ -224,8 +224,10 @@ struct Shared {
     need_key: AtomicBool,
     /// PTS of the first video buffer since the last (re)start; audio before it is held back.
     start_pts: AtomicU64,
-    /// PTS of the first video buffer of the run.
+    /// Running time of the first video buffer of the run.
     first_pts: AtomicU64,
+    /// Running time of the newest video buffer delivered.
+    last_pts: AtomicU64,
     max_v: u64,
     max_a: u64,
     v_sent: AtomicU64,
@@ -270,6 +272,7 @@ impl Shared {
         match self.vsrc.push_sample(sample) {
             Ok(()) => {
                 bump(&self.v_sent);
+                self.last_pts.store(pts, Ordering::Release);
                 if restarting {
                     self.start_pts.store(pts, Ordering::Release);
                     self.need_key.store(false, Ordering::Release);
@@ -338,8 +341,10 @@ enum Phase {
 pub const BACKOFF_MIN_NS: u64 = 1_000_000_000;
 /// Longest wait between two attempts.
 pub const BACKOFF_MAX_NS: u64 = 30_000_000_000;
-/// A (re)started branch that has not failed for this long is up.
-const SETTLE_NS: u64 = 2_000_000_000;
+/// A (re)started branch that has not failed for this long is up: longer than the sinks'
+/// default connect timeouts (SRT 3 s, rtmp2sink 5 s), so a refused connection is not
+/// reported as "back" first.
+const SETTLE_NS: u64 = 6_000_000_000;
 
 /// One supervised output branch.
 pub struct Branch {
@@ -388,6 +393,10 @@ pub struct OutputReport {
     /// Capture PTS of the first video frame the branch received (ns).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_video_pts_ns: Option<u64>,
+    /// Capture PTS of the last video frame the branch received (ns): with the first, it
+    /// identifies the frames of a stream pulled back from a server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_video_pts_ns: Option<u64>,
     /// The last error (secrets removed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
@@ -431,6 +440,7 @@ impl Branch {
             need_key: AtomicBool::new(true),
             start_pts: AtomicU64::new(CLOCK_TIME_NONE),
             first_pts: AtomicU64::new(CLOCK_TIME_NONE),
+            last_pts: AtomicU64::new(CLOCK_TIME_NONE),
             // Network branches ride out ~3 s of stall; a display shows only the newest frames.
             max_v: if spec.kind.raw() { 2 } else { 3 * fps },
             max_a: 300,
@@ -642,6 +652,8 @@ impl Branch {
             audio_buffers: s.a_sent.load(Ordering::Relaxed),
             audio_dropped: s.a_dropped.load(Ordering::Relaxed),
             first_video_pts_ns: (first != CLOCK_TIME_NONE).then_some(first),
+            last_video_pts_ns: Some(s.last_pts.load(Ordering::Acquire))
+                .filter(|&l| l != CLOCK_TIME_NONE),
             last_error: self.last_error.clone(),
         }
     }
@@ -656,13 +668,16 @@ impl Branch {
 /// "message (reason)", with the reason the last line of GStreamer's debug text (the file and
 /// function that precede it help a developer, not an operator).
 pub fn short_error(e: &ErrorDetails) -> String {
-    let reason =
-        e.debug.as_deref().and_then(|d| d.lines().map(str::trim).rfind(|l| !l.is_empty())).map(
-            |l| match l.rsplit_once("):") {
-                Some((_, tail)) if !tail.trim().is_empty() => tail.trim().to_string(),
-                _ => l.to_string(),
-            },
-        );
+    let reason = e
+        .debug
+        .as_deref()
+        .and_then(|d| d.lines().map(str::trim).rfind(|l| !l.is_empty()))
+        .map(|l| match l.rsplit_once("):") {
+            Some((_, tail)) if !tail.trim().is_empty() => tail.trim().to_string(),
+            _ => l.to_string(),
+        })
+        // A bare element path says where, not why.
+        .filter(|r| !(r.starts_with("/Gst") || r.contains("/GstPipeline:")));
     match reason {
         Some(r) if !e.message.contains(&r) => format!("{} ({r})", e.message),
         _ => e.message.clone(),
