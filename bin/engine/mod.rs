@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod audio;
+pub mod camera;
 pub mod capture;
 pub mod output;
 pub mod playback;
@@ -173,8 +174,13 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         Source::Sim => cfg.sim_size(),
         _ => (0, 0),
     };
-    let sim_caps =
-        format!("video/x-raw,format=NV12,width={pano_w},height={pano_h},framerate={fps}/1");
+    // The sim's caps; for a camera, the size and rate to get nearest to.
+    let (want_w, want_h) = cfg.sim_size();
+    let sim_caps = format!(
+        "video/x-raw,format=NV12,width={},height={},framerate={fps}/1",
+        if pano_w > 0 { pano_w } else { want_w },
+        if pano_h > 0 { pano_h } else { want_h }
+    );
     let bounds = pitchcam::core::geom::Size { w: pano_w.max(2), h: pano_h.max(2) };
     let analysis = analysis::Analysis {
         input: analysis_rx,
@@ -559,7 +565,6 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         );
     }
     // The branches got EOS from their appsinks: let them finalise files and streams.
-    outputs.poll(&mut out_log);
     outputs.finish(15_000_000_000, &mut errors);
     for line in out_log.drain(..) {
         warnings.push(line);
