@@ -56,7 +56,11 @@ fn vcam_and_panorama_with_audio_in_sync_and_hls() {
     ))
     .finish(std::time::Duration::from_secs(3));
     assert_eq!(pulled.video.len() as u64, frames_out);
-    let d = av_offsets(&pulled, &kicks(rep), rec["last_video_pts_ns"].as_u64().unwrap());
+    let d = av_offsets(
+        &pulled,
+        &kicks(rep),
+        Anchor::First(rec["first_video_pts_ns"].as_u64().unwrap()),
+    );
     assert!(d.len() >= 2, "too few kicks paired in the file: {d:?}");
     let worst = d.iter().map(|v| v.unsigned_abs()).max().unwrap() as f64 / 1e6;
     assert!(worst <= 20.0, "A/V offsets in the file (ns): {d:?}");

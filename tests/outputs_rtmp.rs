@@ -11,6 +11,7 @@ const KEY: &str = "s3cr3t-k3y-4711";
 
 #[test]
 fn stream_is_pulled_back_with_audio_in_sync() {
+    let _turn = serial();
     require_element("rtmp2sink", "gstreamer1.0-plugins-bad");
     require_element("rtmp2src", "gstreamer1.0-plugins-bad");
     let nginx = Nginx::start("rtmp-pull");
@@ -36,7 +37,8 @@ fn stream_is_pulled_back_with_audio_in_sync() {
     assert!((span as f64 / (sent - 1) as f64 - 33_333_333.0).abs() < 1_000_000.0, "span {span}");
     let audio_s = pulled.audio.len() as f64 / 48_000.0;
     assert!(audio_s > span as f64 / 1e9 - 0.2, "audio {audio_s} s for video {span} ns");
-    let d = av_offsets(&pulled, &kicks(rep), o["last_video_pts_ns"].as_u64().unwrap());
+    let d =
+        av_offsets(&pulled, &kicks(rep), Anchor::First(o["first_video_pts_ns"].as_u64().unwrap()));
     assert!(d.len() >= 2, "too few kicks paired in the RTMP pull: {d:?}");
     let worst = d.iter().map(|v| v.unsigned_abs()).max().unwrap() as f64 / 1e6;
     assert!(worst <= 20.0, "A/V offsets in the RTMP pull (ns): {d:?}");
@@ -54,6 +56,7 @@ fn stream_is_pulled_back_with_audio_in_sync() {
 
 #[test]
 fn server_killed_and_restarted_stream_resumes_recording_has_no_gap() {
+    let _turn = serial();
     require_element("rtmp2sink", "gstreamer1.0-plugins-bad");
     let mut nginx = Nginx::start("rtmp-restart");
     let url = nginx.url(KEY);

@@ -686,7 +686,18 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
                 report.av_offset_ms = (s.paired > 0).then_some(s.max_abs_ms);
                 report.av_sync = Some(s);
             }
-            Err(e) => report.warnings.push(format!("A/V offset not measured: {e}")),
+            Err(e) => {
+                report.warnings.push(format!("A/V offset not measured: {e}"));
+                // The kicks still let a viewer of a stream measure it.
+                report.av_sync = Some(crate::report::AvSyncReport {
+                    kick_pts_ns: truths
+                        .iter()
+                        .filter(|t| t.kick.is_foot())
+                        .map(|t| t.pts)
+                        .collect(),
+                    ..Default::default()
+                });
+            }
         }
     }
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;

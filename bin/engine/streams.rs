@@ -188,12 +188,18 @@ pub fn branch_description(spec: &BranchSpec, cfg: &Config) -> String {
              rtmp2sink name=sink sync=false async=false \
              {a} ! aacparse ! queue ! mux."
         ),
-        BranchKind::Srt => format!(
-            "{v} ! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream ! queue ! \
-             mpegtsmux name=mux alignment=7 ! srtsink name=sink sync=false async=false \
-             wait-for-connection=false \
-             {a} ! aacparse ! queue ! mux."
-        ),
+        BranchKind::Srt => {
+            // A caller waits for its handshake (nothing sent into the void; a missing listener
+            // is an error after SRT's connect timeout, and the branch retries); a listener
+            // never waits for a viewer (it would hold the branch, and its stop, until one came).
+            let wait = !spec.target.contains("mode=listener");
+            format!(
+                "{v} ! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream ! queue ! \
+                 mpegtsmux name=mux alignment=7 ! srtsink name=sink sync=false async=false \
+                 wait-for-connection={wait} \
+                 {a} ! aacparse ! queue ! mux."
+            )
+        }
         BranchKind::Hls => {
             let hls = dir.join("hls");
             let target =
@@ -613,7 +619,14 @@ impl Branch {
                     break;
                 }
                 match bus.timed_pop(Some(50_000_000)).map(|m| m.view()) {
-                    Some(MessageView::Eos) => break,
+                    Some(MessageView::Eos) => {
+                        if self.spec.kind == BranchKind::Srt {
+                            // SRT in live mode drops what is still in flight when the socket
+                            // closes (no linger): give the last packets their latency first.
+                            std::thread::sleep(std::time::Duration::from_millis(1500));
+                        }
+                        break;
+                    }
                     Some(MessageView::Error(e)) => {
                         self.last_error = Some(self.scrub(&short_error(&e)));
                         break;

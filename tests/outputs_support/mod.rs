@@ -12,6 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// Tests of one binary take turns: each runs a realtime pipeline, and two at once on a small
+/// shared machine would measure the machine, not pitchcam.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_pitchcam")
@@ -262,7 +269,19 @@ fn pull_loop(desc: &str, stop: &AtomicBool) -> Pulled {
         let _ = p.set_state(State::Playing);
         let bus = p.bus();
         let mut ended = false;
-        while !stop.load(Ordering::Acquire) && !ended {
+        let mut flushing: Option<Instant> = None;
+        while !ended {
+            if flushing.is_none() && stop.load(Ordering::Acquire) {
+                // An EOS from our side makes the demuxer hand over what it still holds (tsdemux
+                // keeps the last PES until the next one, or EOS, arrives).
+                if let Ok(eos) = pitchcam::gst::Event::eos() {
+                    let _ = p.send_event(eos);
+                }
+                flushing = Some(Instant::now());
+            }
+            if flushing.is_some_and(|t| t.elapsed() > Duration::from_secs(3)) {
+                break;
+            }
             while let Some(m) = bus.timed_pop(Some(0)) {
                 match m.view() {
                     MessageView::Error(e) => {
@@ -334,23 +353,37 @@ pub fn onsets(samples: &[f32], rate: u32, t0: u64, threshold: f32) -> Vec<u64> {
     out
 }
 
-/// The A/V offsets (audio − video, ns) of a pulled stream: the pulled video's last frame is the
-/// branch's last frame (`last_capture_pts` from the report), which maps the pull's timeline to
-/// capture time; each kick (capture PTS) is paired with the nearest click onset.
-pub fn av_offsets(p: &Pulled, kicks: &[u64], last_capture_pts: u64) -> Vec<i64> {
-    let last_pull = *p.video.iter().max().expect("no video pulled");
-    let delta = last_pull as i64 - last_capture_pts as i64;
-    let first_capture = (*p.video.iter().min().unwrap() as i64 - delta) as u64;
+/// Which pulled frame is known: the branch's first (nothing lost at the start: the viewer
+/// was there first) or its last (nothing lost at the end).
+#[derive(Clone, Copy, Debug)]
+pub enum Anchor {
+    /// The first pulled frame is the branch's first (`first_video_pts_ns`).
+    First(u64),
+    /// The last pulled frame is the branch's last (`last_video_pts_ns`).
+    Last(u64),
+}
+
+/// The A/V offsets (audio − video, ns) of a pulled stream: the anchor maps the pull's timeline
+/// to capture time; each kick (capture PTS) is paired with the nearest click onset.
+pub fn av_offsets(p: &Pulled, kicks: &[u64], anchor: Anchor) -> Vec<i64> {
+    let first_pull = *p.video.iter().min().expect("no video pulled");
+    let last_pull = *p.video.iter().max().unwrap();
+    let delta = match anchor {
+        Anchor::First(c) => first_pull as i64 - c as i64,
+        Anchor::Last(c) => last_pull as i64 - c as i64,
+    };
+    let (first_capture, last_capture) = (first_pull as i64 - delta, last_pull as i64 - delta);
     let clicks: Vec<i64> = onsets(&p.audio, p.rate, p.audio_t0.expect("no audio pulled"), 0.18)
         .into_iter()
         .map(|c| c as i64 - delta)
         .collect();
     let mut out = Vec::new();
-    for &k in kicks
-        .iter()
-        .filter(|&&k| k >= first_capture + 100_000_000 && k + 100_000_000 < last_capture_pts)
-    {
-        if let Some(d) = clicks.iter().map(|&c| c - k as i64).min_by_key(|d| d.unsigned_abs())
+    for &k in kicks {
+        let k = k as i64;
+        if k < first_capture + 100_000_000 || k + 100_000_000 > last_capture {
+            continue;
+        }
+        if let Some(d) = clicks.iter().map(|&c| c - k).min_by_key(|d| d.unsigned_abs())
             && d.unsigned_abs() < 150_000_000
         {
             out.push(d);
