@@ -92,7 +92,7 @@ pub fn run(args: &[String]) -> Run {
 }
 
 /// A run in the background; killed if the test fails before waiting for it.
-pub struct Running(Option<Child>);
+pub struct Running(Option<Child>, PathBuf);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -103,23 +103,28 @@ impl Drop for Running {
     }
 }
 
-/// Starts the binary in the background (stderr to `out/stderr.txt`).
-pub fn spawn(args: &[String], out: &Path) -> Running {
-    let err = std::fs::File::create(out.join("stderr.txt")).unwrap();
-    Running(Some(
-        Command::new(bin())
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(err)
-            .spawn()
-            .expect("start pitchcam"),
-    ))
+/// Starts the binary in the background (stderr to `logs/stderr.txt`).
+pub fn spawn(args: &[String], logs: &Path) -> Running {
+    let err = std::fs::File::create(logs.join("stderr.txt")).unwrap();
+    let out = args.iter().position(|a| a == "--out").map(|i| PathBuf::from(&args[i + 1])).unwrap();
+    Running(
+        Some(
+            Command::new(bin())
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(err)
+                .spawn()
+                .expect("start pitchcam"),
+        ),
+        out,
+    )
 }
 
-/// Waits for a spawned run and reads its report.
-pub fn finish(mut running: Running, out: &Path) -> Run {
+/// Waits for a spawned run and reads its report (`logs` as given to [`spawn`]).
+pub fn finish(mut running: Running, logs: &Path) -> Run {
     let st = running.0.take().unwrap().wait().unwrap();
-    let stderr = std::fs::read_to_string(out.join("stderr.txt")).unwrap_or_default();
+    let out = running.1.clone();
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap_or_default();
     let text = std::fs::read_to_string(out.join("report.json"))
         .unwrap_or_else(|e| panic!("no report.json ({e}); stderr:\n{stderr}"));
     Run { ok: st.success(), stderr, report: serde_json::from_str(&text).unwrap() }
