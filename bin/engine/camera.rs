@@ -127,7 +127,7 @@ pub fn parse_modes(caps: &str) -> Vec<Mode> {
             _ => continue,
         };
         let (Some(w), Some(h)) =
-            (get("width").and_then(|v| int_value(v)), get("height").and_then(|v| int_value(v)))
+            (get("width").and_then(int_value), get("height").and_then(int_value))
         else {
             continue;
         };
