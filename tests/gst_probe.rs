@@ -408,3 +408,55 @@ fn probe_with_empty_mask_is_refused() {
     let started = Instant::now();
     assert!(started.elapsed() < Duration::from_secs(60));
 }
+
+/// A probe that sees buffers and events asks each call for both (the engine's ring-input probe
+/// does): the accessor for the other kind answers `None` without a GStreamer critical. The check
+/// runs in a child process with `G_DEBUG=fatal-criticals`, where a single critical aborts it.
+#[test]
+fn mixed_probe_asks_for_the_other_kind_without_a_critical() {
+    const CHILD: &str = "PITCHCAM_MIXED_PROBE_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "mixed_probe_asks_for_the_other_kind_without_a_critical",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("G_DEBUG", "fatal-criticals")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "the probe raised a GStreamer critical (or failed): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"), "the child ran it");
+        return;
+    }
+    init();
+    let p = Pipeline::parse(&format!("videotestsrc num-buffers=5 ! {CAPS} ! fakesink name=sink"))
+        .unwrap();
+    let pad = p.by_name("sink").unwrap().static_pad("sink").unwrap();
+    let counts = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let c2 = counts.clone();
+    pad.add_probe(ProbeType::BUFFER | ProbeType::EVENT_DOWNSTREAM, move |info| {
+        let ev = info.event().is_some();
+        let buf = info.buffer().is_some();
+        let buf_mut = info.buffer_mut().is_some();
+        let q = info.query().is_some() || info.query_mut().is_some();
+        assert!(ev != buf, "exactly one of event/buffer");
+        assert!(!buf_mut || buf);
+        assert!(!q);
+        c2[usize::from(buf)].fetch_add(1, Ordering::SeqCst);
+        ProbeReturn::Ok
+    })
+    .unwrap();
+    p.set_state(State::Playing).unwrap();
+    wait_eos(&p, 30);
+    p.set_state(State::Null).unwrap();
+    assert_eq!(counts[1].load(Ordering::SeqCst), 5, "every buffer seen");
+    assert!(counts[0].load(Ordering::SeqCst) >= 3, "stream-start, caps, segment, eos seen");
+}
