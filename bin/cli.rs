@@ -97,6 +97,9 @@ pub struct RunArgs {
     /// Write every observation to observations.bin (for `pitchcam replay`).
     #[arg(long)]
     pub log_observations: bool,
+    /// Write frames.csv: the PTS, crop and (sim source) true ball position of every output frame.
+    #[arg(long)]
+    pub log_frames: bool,
 }
 
 /// `pitchcam soak`.
@@ -229,6 +232,7 @@ impl RunArgs {
             c.threads.mlock = false;
         }
         c.output.log_observations |= self.log_observations;
+        c.output.log_frames |= self.log_frames;
         c.validate()?;
         Ok(c)
     }

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod framelog;
 pub mod output;
 pub mod playback;
 pub mod simsrc;
@@ -368,6 +369,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let duration_ns = cfg.run.effective_duration(&cfg.source.uri).map(|s| (s * 1e9) as u64);
     let mut truths = Vec::new();
     let mut crops = Vec::new();
+    let mut frame_log =
+        if cfg.output.log_frames { Some(framelog::FrameLog::create(&dir)?) } else { None };
     let mut obs_log = Vec::new();
     let mut capture_eos = false;
     let mut natural_end = false;
@@ -410,9 +413,15 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             break;
         }
         while let Ok(t) = truth_rx.pop() {
+            if let Some(l) = &mut frame_log {
+                l.truth(&t);
+            }
             truths.push(t);
         }
         while let Ok(c) = crop_rx.pop() {
+            if let Some(l) = &mut frame_log {
+                l.crop(c.0, c.1);
+            }
             crops.push(c);
         }
         if let Some(r) = &mut log_rx {
@@ -513,10 +522,21 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     reaper.thread().unpark();
     let _ = reaper.join();
     while let Ok(t) = truth_rx.pop() {
+        if let Some(l) = &mut frame_log {
+            l.truth(&t);
+        }
         truths.push(t);
     }
     while let Ok(c) = crop_rx.pop() {
+        if let Some(l) = &mut frame_log {
+            l.crop(c.0, c.1);
+        }
         crops.push(c);
+    }
+    if let Some(l) = frame_log.take()
+        && let Err(e) = l.finish()
+    {
+        errors.push(format!("frame log: {e}"));
     }
     if let Some(r) = &mut log_rx {
         while let Ok(o) = r.pop() {
