@@ -379,7 +379,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let mut warm_at = u64::MAX;
     let mut mlock = pitchcam::os::MlockOutcome::NotRequested;
     let mut prepared = false;
-    let mut last_status = 0;
+    // The first status line after a second of running: earlier, the rates divide by a few ms.
+    let mut last_status = monotonic_ns();
     loop {
         let now = monotonic_ns();
         if stop.load(Ordering::Relaxed) {
