@@ -71,16 +71,33 @@ impl TruthPoint {
 /// Scores a camera path: `crops` in play order, each joined with the truth of the same PTS
 /// (`truths` in PTS order; a played frame without truth counts for motion only). Without truth
 /// at all, only the motion metrics mean anything.
+///
+/// The metrics take finite differences between consecutive frames, so where playback passed
+/// frames over (a late tick) the path is cut into runs of consecutive frames, each scored on its
+/// own and merged ([`CameraMetrics::merge`]): a skipped frame must not read as a jump. Returns
+/// the report and the number of such gaps.
 pub fn score(
     crops: &[CameraState],
     truths: &[TruthPoint],
     frame_rate: f32,
     safe_zone: f32,
-) -> CameraReport {
-    let mut m =
-        CameraMetrics::new(MetricsConfig { frame_rate, safe_zone, ..MetricsConfig::default() });
+) -> (CameraReport, u64) {
+    let cfg = MetricsConfig { frame_rate, safe_zone, ..MetricsConfig::default() };
+    let period = 1e9 / frame_rate.max(1.0) as f64;
+    let mut total = CameraMetrics::new(cfg);
+    let mut run = CameraMetrics::new(cfg);
+    let mut gaps = 0;
     let mut ti = 0;
+    let mut last_pts: Option<u64> = None;
     for cam in crops {
+        if let Some(l) = last_pts
+            && cam.pts.saturating_sub(l) as f64 > 1.5 * period
+        {
+            gaps += 1;
+            total.merge(&run);
+            run = CameraMetrics::new(cfg);
+        }
+        last_pts = Some(cam.pts);
         while ti < truths.len() && truths[ti].pts < cam.pts {
             ti += 1;
         }
@@ -88,9 +105,10 @@ pub fn score(
             Some(t) if t.pts == cam.pts => t.frame_truth(),
             _ => FrameTruth { x: f32::NAN, y: f32::NAN, in_play: false },
         };
-        m.push(&truth, cam);
+        run.push(&truth, cam);
     }
-    m.report()
+    total.merge(&run);
+    (total.report(), gaps)
 }
 
 /// The `camera` section of `report.json`: the virtual camera's quality, as issue 6 defines it.
@@ -108,6 +126,9 @@ pub struct CameraSection {
     pub limits: BTreeMap<String, f64>,
     /// Played frames scored.
     pub frames: u64,
+    /// Places where playback passed frames over (late ticks): the motion metrics are taken
+    /// within the runs of consecutive frames between them.
+    pub play_gaps: u64,
     /// Of them, frames with the ball in play and inside the panorama.
     pub in_play_frames: u64,
     /// Share of in-play frames with the true ball inside the crop, 0–1.
@@ -164,8 +185,13 @@ fn r6(v: f32) -> f64 {
 }
 
 impl CameraSection {
-    /// The section for `r`; framing metrics only if `truth` (the sim's true ball) was scored.
-    pub fn new(r: &CameraReport, truth: bool, settings: &CameraSettings) -> CameraSection {
+    /// The section for `r` (with `play_gaps` from [`score`]); framing metrics only if `truth`
+    /// (the sim's true ball) was scored.
+    pub fn new(
+        (r, play_gaps): (&CameraReport, u64),
+        truth: bool,
+        settings: &CameraSettings,
+    ) -> CameraSection {
         let t = |v: f32| truth.then(|| r6(v));
         let mut s = CameraSection {
             ground_truth: if truth { "sim" } else { "none" }.into(),
@@ -173,6 +199,7 @@ impl CameraSection {
             lookahead: settings.lookahead,
             limits: settings.limits.clone(),
             frames: r.frames,
+            play_gaps,
             in_play_frames: if truth { r.in_play_frames } else { 0 },
             ball_in_frame: t(r.ball_in_frame),
             ball_in_safe_zone: t(r.ball_in_safe_zone),
@@ -646,8 +673,8 @@ impl Collector {
             }
         }
         let truth = !self.truths.is_empty();
-        let report = score(&self.crops, &self.truths, self.frame_rate, self.safe_zone);
-        let section = CameraSection::new(&report, truth, &self.settings);
+        let (report, gaps) = score(&self.crops, &self.truths, self.frame_rate, self.safe_zone);
+        let section = CameraSection::new((&report, gaps), truth, &self.settings);
         let png = dir.join("camera.png");
         if let Err(e) =
             write_plot(&png, title, &section, self.pano, &self.crops, &self.truths, &self.tracked)
@@ -749,15 +776,36 @@ mod tests {
                 visible: true,
             })
             .collect();
-        let r = score(&cams, &truths, 30.0, 0.8);
+        let (r, gaps) = score(&cams, &truths, 30.0, 0.8);
+        assert_eq!(gaps, 0);
         assert_eq!(r.frames, 100);
         assert_eq!(r.in_play_frames, 25);
         assert_eq!(r.ball_in_frame, 1.0);
-        let s = CameraSection::new(&r, true, &settings(&[]));
+        let s = CameraSection::new((&r, gaps), true, &settings(&[]));
         assert_eq!(s.ball_in_frame, Some(1.0));
         assert!(s.bar_failures.is_empty(), "{:?}", s.bar_failures);
-        let s = CameraSection::new(&r, false, &settings(&[]));
+        let s = CameraSection::new((&r, gaps), false, &settings(&[]));
         assert_eq!((s.ball_in_frame, s.lag_ms, s.in_play_frames), (None, None, 0));
+    }
+
+    #[test]
+    fn skipped_frames_do_not_read_as_motion() {
+        // A camera panning at a steady 300 px/s; playback skips two frames in the middle.
+        let pano = Size { w: 2000, h: 600 };
+        let cams: Vec<CameraState> = (0..90u64)
+            .filter(|i| !(40..42).contains(i))
+            .map(|i| {
+                let cx = 500.0 + 10.0 * i as f32;
+                CameraState {
+                    pts: i * 1_000_000_000 / 30,
+                    ..CameraState::from_path(cx, 300.0, 800.0, 16.0 / 9.0, pano)
+                }
+            })
+            .collect();
+        let (r, gaps) = score(&cams, &[], 30.0, 0.8);
+        assert_eq!((gaps, r.frames), (1, 88));
+        assert!((r.velocity_max - 300.0).abs() < 0.5, "{}", r.velocity_max);
+        assert!(r.accel_max < 1.0, "a steady pan has no acceleration: {}", r.accel_max);
     }
 
     #[test]

@@ -163,13 +163,13 @@ pub fn cmd_replay(args: &ReplayArgs) -> Result<(), String> {
     let (cams, steps, counters, schedule) = plan(&log, cfg, pano)?;
 
     let truth = !log.truths.is_empty();
-    let report = camera::score(&cams, &log.truths, fps, cfg.safe_zone);
-    let section = CameraSection::new(&report, truth, &settings);
+    let (report, gaps) = camera::score(&cams, &log.truths, fps, cfg.safe_zone);
+    let section = CameraSection::new((&report, gaps), truth, &settings);
     let rec_cams: Vec<CameraState> = log.played.iter().map(|p| p.cam).collect();
     let (recorded_camera, identical, differing, max_diff) = if rec_cams.is_empty() {
         (None, None, None, None)
     } else {
-        let r = camera::score(&rec_cams, &log.truths, fps, run_cfg.safe_zone);
+        let (r, gaps) = camera::score(&rec_cams, &log.truths, fps, run_cfg.safe_zone);
         let mut differing = 0u64;
         let mut max_diff = 0f64;
         for (a, b) in cams.iter().zip(&rec_cams) {
@@ -188,7 +188,7 @@ pub fn cmd_replay(args: &ReplayArgs) -> Result<(), String> {
         }
         differing += cams.len().abs_diff(rec_cams.len()) as u64;
         (
-            Some(CameraSection::new(&r, truth, &recorded)),
+            Some(CameraSection::new((&r, gaps), truth, &recorded)),
             Some(differing == 0),
             Some(differing),
             Some((max_diff * 1000.0).round() / 1000.0),
