@@ -310,7 +310,7 @@ pub fn render(p: &Plot) -> Image {
     for (panel, axis) in [(&px, 0), (&py, 1)] {
         let label =
             if axis == 0 { "x, px (left to right)" } else { "y, px (0 = top of the panorama)" };
-        img.text(left, panel.top - 22, label, s, colour::INK);
+        img.text(left, panel.top - 26, label, s, colour::INK);
         // Horizontal grid and value labels.
         let step = nice_step(panel.max, 5.0);
         let mut v = 0.0;

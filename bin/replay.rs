@@ -313,7 +313,7 @@ fn print_limits_help(
             16.0 / 9.0,
             30.0,
             CameraSettings { preset: "broadcast".into(), lookahead: true, limits: BTreeMap::new() },
-            "default",
+            "the default",
         ),
     };
     if let Some(p) = &args.preset {
@@ -327,7 +327,7 @@ fn print_limits_help(
         camera::limits_help(
             &cfg,
             &format!(
-                "current values: preset {}{} on the {what} {}x{} panorama",
+                "current values: preset {}{} on {what} {}x{} panorama",
                 settings.preset,
                 if settings.limits.is_empty() { "" } else { " with the limits given" },
                 pano.w,

@@ -39,8 +39,15 @@ fn run() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = out_dir("run");
+        // One limit from the config file: it must reach the planner, the report and the log
+        // (so a replay with the run's settings applies it too).
+        let config =
+            std::env::temp_dir().join(format!("pitchcam-camera-run-{}.toml", std::process::id()));
+        std::fs::write(&config, "[camera.limits]\nlead_s = 0.35\n").unwrap();
         ok(&pitchcam(&[
             "run",
+            "--config",
+            config.to_str().unwrap(),
             "--resolution",
             "960x320",
             "--delay",
@@ -55,6 +62,7 @@ fn run() -> &'static Path {
             "--out",
             dir.to_str().unwrap(),
         ]));
+        let _ = std::fs::remove_file(&config);
         dir
     })
 }
@@ -69,6 +77,7 @@ fn run_report_has_a_camera_section_in_range() {
     let c = &r["camera"];
     assert_eq!(c["ground_truth"], "sim", "{c}");
     assert_eq!((c["preset"].as_str(), c["lookahead"].as_bool()), (Some("broadcast"), Some(true)));
+    assert_eq!(c["limits"], serde_json::json!({"lead_s": 0.35}), "the config file's limit");
     let frames = c["frames"].as_u64().unwrap();
     let out = r["frames_out"].as_u64().unwrap();
     // Every output frame is scored (the crop log is best effort, but never lossy at 30 fps).
@@ -217,6 +226,8 @@ fn replay_applies_limits_and_reports_them() {
     // The continuous path's speed obeys the pan limit (tilt has its own, lower one).
     assert!(f(c, "velocity_max") <= 100.0 * 1.5, "{c}");
     assert_eq!(rep["recorded_camera"]["preset"], "broadcast");
+    // A new preset starts from its own values: the run's lead_s is not carried over.
+    assert_eq!(c["limits"].as_object().unwrap().len(), 2, "{c}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -328,4 +339,51 @@ fn replay_limits_are_validated_by_name() {
     // Without a log: the defaults for the full panorama.
     let out = ok(&pitchcam(&["replay", "--limit", "help"]));
     assert!(out.contains("5700x1900"), "{out}");
+}
+
+#[test]
+fn other_sources_get_motion_metrics_and_a_plot_without_truth() {
+    let dir = out_dir("gst");
+    ok(&pitchcam(&[
+        "run",
+        "--source",
+        "gst:videotestsrc is-live=true ! video/x-raw,width=640,height=320,framerate=30/1",
+        "--duration",
+        "6",
+        "--delay",
+        "1",
+        "--no-record",
+        "--no-realtime",
+        "--log-observations",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    let r = json(&dir.join("report.json"));
+    let c = &r["camera"];
+    assert_eq!(c["ground_truth"], "none", "{c}");
+    assert!(c["frames"].as_u64().unwrap() > 60, "{c}");
+    for k in ["ball_in_frame", "ball_in_safe_zone", "lag_ms", "recovery_s_p95"] {
+        assert!(c[k].is_null(), "{k} needs the true ball: {c}");
+    }
+    assert!(r.get("ball_in_frame").is_none(), "no top-level ball_in_frame without truth");
+    assert!(f(c, "velocity_max") >= 0.0);
+    let bytes = std::fs::read(dir.join("camera.png")).unwrap();
+    assert_eq!(ihdr(&bytes), (1600, 900, 8, 2));
+    let (w, px) = decode(&dir.join("camera.png"));
+    let panel_band =
+        (120..470).flat_map(|y| (0..w).map(move |x| y * w + x)).filter(|&i| px[i] == BAND);
+    assert!(panel_band.count() > 20_000, "the crop band is drawn without a ball");
+    // Its log has no truth records and replays to the same path.
+    let rdir = out_dir("gst-replay");
+    let out = ok(&pitchcam(&[
+        "replay",
+        dir.join("observations.bin").to_str().unwrap(),
+        "--out",
+        rdir.to_str().unwrap(),
+    ]));
+    assert!(out.contains("path identical to the recorded run"), "{out}");
+    let rep = json(&rdir.join("report.json"));
+    assert_eq!(rep["camera"], r["camera"]);
+    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_dir_all(rdir).unwrap();
 }
