@@ -666,7 +666,7 @@ fn planner_config(
         limits: cfg.camera.limits.clone(),
     };
     let (w, h) = cfg.vcam_size();
-    crate::camera::planner_config("camera", &settings, pano, w as f32 / h as f32, frame_rate)
+    crate::camera::planner_config("camera.limits", &settings, pano, w as f32 / h as f32, frame_rate)
 }
 
 /// Opens `observations.bin` in the output folder with this run's parameters.
