@@ -48,6 +48,9 @@ pub struct ReplayReport {
     pub truncated: Option<String>,
     /// Observations the live planner never got (so the replay cannot match it exactly).
     pub planner_missed: Option<u64>,
+    /// The live planner was given more observations than the log holds (the log's queue was
+    /// full at some point): the replay cannot match it exactly either.
+    pub log_lost_observations: bool,
     /// Frames planned.
     pub frames: u64,
     /// Time for one tick: the observations of the tick pushed, then the crop asked for.
@@ -210,6 +213,8 @@ pub fn cmd_replay(args: &ReplayArgs) -> Result<(), String> {
         schedule: schedule.into(),
         truncated: log.truncated.clone(),
         planner_missed: log.end.map(|e| e.planner_missed),
+        log_lost_observations: log.end.is_some()
+            && log.played.iter().any(|p| p.obs_seen > log.observations.len() as u64),
         frames: cams.len() as u64,
         planner_step_us: Quantiles::from_ns(&steps),
         planner: Counters::from(&counters),
@@ -386,6 +391,12 @@ fn print_summary(r: &ReplayReport, s: &CameraSettings, recorded: &CameraSettings
     }
     if let Some(t) = &r.truncated {
         println!("  note: {t}");
+    }
+    if r.log_lost_observations {
+        println!(
+            "  note: the log lost observations the live planner had (its queue was full): the \
+             recorded path cannot be reproduced exactly"
+        );
     }
     if let Some(m) = r.planner_missed.filter(|&m| m > 0) {
         println!(
