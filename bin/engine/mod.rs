@@ -92,6 +92,11 @@ pub const RING_HEADROOM: usize = 16;
 /// encoder's queue.
 pub const POOL_HEADROOM: usize = 24;
 
+/// Output frames the virtual-camera view may have in flight (encoder queue + x264's lookahead
+/// threads): a second of video at 30 fps, ~100 MB at 1080p, so a briefly starved encoder costs
+/// no frame.
+pub const OUTPUT_POOL: u32 = 32;
+
 /// The result of a run.
 pub struct RunOutcome {
     /// The report (also written to `report.json`).
@@ -305,7 +310,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         ))
         .map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
-        let pool = BufferPool::new_video(&info, 16, 16).map_err(|e| format!("output pool: {e}"))?;
+        let pool = BufferPool::new_video(&info, OUTPUT_POOL, OUTPUT_POOL).map_err(|e| format!("output pool: {e}"))?;
         pool.set_active(true).map_err(|e| format!("output pool: {e}"))?;
         let appsrc = pitchcam::gst::AppSrc::from_element(
             playback_pipeline.by_name(output::VCAM_SRC).map_err(|e| e.to_string())?,
