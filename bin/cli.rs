@@ -137,23 +137,36 @@ pub struct SoakRunArgs {
 }
 
 /// `pitchcam replay`.
-#[derive(Debug, Args, Clone)]
+///
+/// Plans the virtual camera again over an observation log at full speed, without the video,
+/// and writes report.json (the `camera` section, beside the recorded run's) and camera.png.
+/// Settings default to the run's own (preset, look-ahead, limits); with them unchanged the
+/// replay reproduces the run's camera path exactly.
+#[derive(Debug, Args, Clone, Default)]
 pub struct ReplayArgs {
     /// An observations.bin written by `pitchcam run --log-observations`.
     #[arg(value_name = "LOG")]
-    pub log: PathBuf,
+    pub log: Option<PathBuf>,
     /// Output folder for the replayed report.json and camera.png.
     #[arg(long, value_name = "DIR", default_value = "pitchcam-replay")]
     pub out: PathBuf,
-    /// Virtual camera preset.
+    /// Virtual camera preset: broadcast, action, wide (default: the run's; a new preset drops
+    /// the run's limits).
     #[arg(long, value_name = "PRESET")]
     pub preset: Option<String>,
-    /// Plan without the future.
-    #[arg(long)]
+    /// Plan without the future (a causal follower with the same limits).
+    #[arg(long, conflicts_with = "lookahead")]
     pub no_lookahead: bool,
-    /// Override one planner limit, NAME=VALUE (repeatable; `--limit help` lists them).
+    /// Plan with the future even if the run did not.
+    #[arg(long)]
+    pub lookahead: bool,
+    /// Override one planner limit, NAME=VALUE (repeatable; `--limit help` lists them with their
+    /// units and current values).
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub limits: Vec<String>,
+    /// Replay a log that was cut short (the run was killed): use its complete records.
+    #[arg(long)]
+    pub allow_truncated: bool,
 }
 
 /// `pitchcam cores`.

@@ -1,9 +1,13 @@
 //! `pitchcam`: the deployed binary. Thin over `pitchcam-core` (logic) and the `pitchcam` library
 //! (FFI): command line and configuration, the engine's threads and pipelines, the report.
 
+mod camera;
 mod cli;
 mod config;
 mod engine;
+mod obslog;
+mod plot;
+mod replay;
 mod report;
 
 use clap::Parser;
@@ -19,7 +23,8 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => cmd_run(&args),
         Command::Cores(_) => cmd_cores(),
-        Command::Soak(_) | Command::Replay(_) => Err("not available in this build yet".to_string()),
+        Command::Replay(args) => replay::cmd_replay(&args),
+        Command::Soak(_) => Err("not available in this build yet".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
