@@ -141,6 +141,8 @@ pub struct OutputConfig {
     pub display: bool,
     /// Write every observation to `observations.bin` for `pitchcam replay`.
     pub log_observations: bool,
+    /// Write `frames.csv`: PTS, crop and (sim) true ball of every output frame.
+    pub log_frames: bool,
 }
 
 impl Default for OutputConfig {
@@ -159,6 +161,7 @@ impl Default for OutputConfig {
             hls: false,
             display: false,
             log_observations: false,
+            log_frames: false,
         }
     }
 }

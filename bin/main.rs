@@ -50,7 +50,7 @@ fn cmd_run(args: &RunArgs) -> Result<(), String> {
         },
         cfg.output.dir.display()
     );
-    let outcome = engine::run(&cfg, stop)?;
+    let outcome = engine::run(&cfg, stop).map_err(|e| args.name_flag(&e))?;
     let r = &outcome.report;
     eprintln!(
         "done: {} frames in, {} out, {} dropped, {:.2} fps out, delay {:.3} s, tick lateness p99.9 {:.0} µs, RT {}; report: {}",

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod framelog;
 pub mod output;
 pub mod playback;
 pub mod simsrc;
@@ -310,7 +311,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         ))
         .map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
-        let pool = BufferPool::new_video(&info, OUTPUT_POOL, OUTPUT_POOL).map_err(|e| format!("output pool: {e}"))?;
+        let pool = BufferPool::new_video(&info, OUTPUT_POOL, OUTPUT_POOL)
+            .map_err(|e| format!("output pool: {e}"))?;
         pool.set_active(true).map_err(|e| format!("output pool: {e}"))?;
         let appsrc = pitchcam::gst::AppSrc::from_element(
             playback_pipeline.by_name(output::VCAM_SRC).map_err(|e| e.to_string())?,
@@ -389,6 +391,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     };
     let mut camera_log =
         crate::camera::Collector::new(obs_log, camera_settings, &planner_cfg, pano);
+    let mut frame_log =
+        if cfg.output.log_frames { Some(framelog::FrameLog::create(&dir)?) } else { None };
     let mut capture_eos = false;
     let mut natural_end = false;
     let mut warm: Option<(stats::Snapshots, u64, u64)> = None;
@@ -396,7 +400,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let mut warm_at = u64::MAX;
     let mut mlock = pitchcam::os::MlockOutcome::NotRequested;
     let mut prepared = false;
-    let mut last_status = 0;
+    // The first status line after a second of running: earlier, the rates divide by a few ms.
+    let mut last_status = monotonic_ns();
     loop {
         let now = monotonic_ns();
         if stop.load(Ordering::Relaxed) {
@@ -429,7 +434,13 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         if natural_end || shutdown.drained.load(Ordering::Acquire) {
             break;
         }
-        drain_camera_logs(&mut camera_log, &mut truth_rx, &mut crop_rx, &mut log_rx);
+        drain_camera_logs(
+            &mut camera_log,
+            &mut frame_log,
+            &mut truth_rx,
+            &mut crop_rx,
+            &mut log_rx,
+        );
         if !prepared && (sim_thread.is_none() || shutdown.primed.load(Ordering::Acquire)) {
             // Every frame buffer exists and has been touched: lock it in RAM now, and take the
             // first memory sample (the RSS slope is judged from here).
@@ -522,7 +533,12 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let _ = playback_pipeline.set_state(State::Null);
     reaper.thread().unpark();
     let _ = reaper.join();
-    drain_camera_logs(&mut camera_log, &mut truth_rx, &mut crop_rx, &mut log_rx);
+    drain_camera_logs(&mut camera_log, &mut frame_log, &mut truth_rx, &mut crop_rx, &mut log_rx);
+    if let Some(l) = frame_log.take()
+        && let Err(e) = l.finish()
+    {
+        errors.push(format!("frame log: {e}"));
+    }
 
     // Report.
     let end = stats.snapshots();
@@ -701,17 +717,24 @@ fn observation_log(
 }
 
 /// Moves what the sim, playback and analysis logged into the camera collector (and the
-/// observation log).
+/// observation log, and frames.csv with `--log-frames`).
 fn drain_camera_logs(
     to: &mut crate::camera::Collector,
+    frame_log: &mut Option<framelog::FrameLog>,
     truths: &mut rtrb::Consumer<pitchcam::core::sim::truth::Truth>,
     crops: &mut rtrb::Consumer<crate::camera::PlayedCrop>,
     observations: &mut Option<rtrb::Consumer<Observation>>,
 ) {
     while let Ok(t) = truths.pop() {
+        if let Some(l) = frame_log {
+            l.truth(&t);
+        }
         to.truth(&t);
     }
     while let Ok(c) = crops.pop() {
+        if let Some(l) = frame_log {
+            l.crop(c.cam.pts, c.cam.rect);
+        }
         to.crop(&c);
     }
     if let Some(r) = observations {

@@ -234,6 +234,9 @@ impl Playback {
         let obs_seen = c.pushed + c.duplicates + c.invalid_pts;
         let _ = self.crop_log.push(crate::camera::PlayedCrop { cam, obs_seen });
 
+        // Output to every view, or counted as a drop (not in `frames_out`): the report's
+        // frames_out is then exactly what the recordings hold.
+        let mut shown = true;
         if let Some(out) = &self.vcam {
             let t_tr = monotonic_ns();
             match out.pool.acquire(false) {
@@ -254,21 +257,29 @@ impl Playback {
                         }
                         if out.appsrc.push_buffer(dst).is_err() {
                             self.stats.push_failed.incr();
+                            shown = false;
                         }
                     } else {
                         self.stats.push_failed.incr();
+                        shown = false;
                     }
                 }
-                Err(_) => self.stats.output_pool_exhausted.incr(),
+                Err(_) => {
+                    self.stats.output_pool_exhausted.incr();
+                    shown = false;
+                }
             }
         }
         if let Some(pano) = &self.panorama {
             // The ring's frame itself, by reference: the panorama view costs no copy here.
             if pano.push_buffer(frame.clone()).is_err() {
                 self.stats.push_failed.incr();
+                shown = false;
             }
         }
-        self.stats.frames_out.incr();
+        if shown {
+            self.stats.frames_out.incr();
+        }
         self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
         self.last_out = Some(pts);
         self.release(frame);
