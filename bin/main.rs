@@ -1,9 +1,13 @@
 //! `pitchcam`: the deployed binary. Thin over `pitchcam-core` (logic) and the `pitchcam` library
 //! (FFI): command line and configuration, the engine's threads and pipelines, the report.
 
+mod camera;
 mod cli;
 mod config;
 mod engine;
+mod obslog;
+mod plot;
+mod replay;
 mod report;
 
 use clap::Parser;
@@ -19,7 +23,8 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => cmd_run(&args),
         Command::Cores(_) => cmd_cores(),
-        Command::Soak(_) | Command::Replay(_) => Err("not available in this build yet".to_string()),
+        Command::Replay(args) => replay::cmd_replay(&args),
+        Command::Soak(_) => Err("not available in this build yet".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,7 +50,7 @@ fn cmd_run(args: &RunArgs) -> Result<(), String> {
         },
         cfg.output.dir.display()
     );
-    let outcome = engine::run(&cfg, stop)?;
+    let outcome = engine::run(&cfg, stop).map_err(|e| args.name_flag(&e))?;
     let r = &outcome.report;
     eprintln!(
         "done: {} frames in, {} out, {} dropped, {:.2} fps out, delay {:.3} s, tick lateness p99.9 {:.0} µs, RT {}; report: {}",

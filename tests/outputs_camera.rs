@@ -5,11 +5,11 @@
 mod outputs_support;
 use outputs_support::*;
 
-#[path = "../bin/engine/camera.rs"]
+#[path = "../bin/engine/camsrc.rs"]
 #[allow(dead_code)]
-mod camera;
+mod camsrc;
 
-use camera::{Encoding, Want, parse_modes, select_mode};
+use camsrc::{Encoding, Want, parse_modes, select_mode};
 
 /// A USB 3 machine-vision camera and a USB 2 webcam, as `gst_caps_to_string` prints v4l2src's
 /// caps in READY.
@@ -65,7 +65,7 @@ fn real_device_when_present() {
         .map(|e| e.path().to_string_lossy().into_owned())
         .filter(|p| p.starts_with("/dev/video"))
         .collect();
-    let Some(dev) = devices.iter().find(|d| camera::probe_v4l2(d).is_ok_and(|m| !m.is_empty()))
+    let Some(dev) = devices.iter().find(|d| camsrc::probe_v4l2(d).is_ok_and(|m| !m.is_empty()))
     else {
         eprintln!(
             "outputs_camera: no V4L2 capture device on this machine ({devices:?}): the real-device \
@@ -74,7 +74,7 @@ fn real_device_when_present() {
         return;
     };
     let _turn = serial();
-    let modes = camera::probe_v4l2(dev).unwrap();
+    let modes = camsrc::probe_v4l2(dev).unwrap();
     let want = Want { width: 1280, height: 720, fps: 30 };
     let m = select_mode(&modes, want).expect("a usable mode");
     eprintln!("{dev}: {} modes, chose {}", modes.len(), m.caps());

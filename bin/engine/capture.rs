@@ -79,7 +79,7 @@ pub fn description(source: &Source, sim_caps: &str) -> Result<(String, bool), St
             (format!("{desc} ! videoconvert ! video/x-raw,format=NV12 ! {ring} sync=true"), true)
         }
         Source::Camera(dev) => {
-            let cam = super::camera::description(dev, super::camera::Want::from_caps(sim_caps))?;
+            let cam = super::camsrc::description(dev, super::camsrc::Want::from_caps(sim_caps))?;
             (format!("{cam} ! {ring} sync=false"), true)
         }
         Source::Rtsp(url) => (

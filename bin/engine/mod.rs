@@ -15,8 +15,9 @@
 
 pub mod analysis;
 pub mod audio;
-pub mod camera;
+pub mod camsrc;
 pub mod capture;
+pub mod framelog;
 pub mod output;
 pub mod playback;
 pub mod simsrc;
@@ -95,6 +96,11 @@ pub const RING_HEADROOM: usize = 16;
 /// encoder's queue.
 pub const POOL_HEADROOM: usize = 24;
 
+/// Output frames the virtual-camera view may have in flight (encoder queue + x264's lookahead
+/// threads): a second of video at 30 fps, ~100 MB at 1080p, so a briefly starved encoder costs
+/// no frame.
+pub const OUTPUT_POOL: u32 = 32;
+
 /// The result of a run.
 pub struct RunOutcome {
     /// The report (also written to `report.json`).
@@ -137,15 +143,15 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let (analysis_tx, analysis_rx) = rtrb::RingBuffer::<AnalysisMsg>::new(16);
     let (obs_tx, obs_rx) = rtrb::RingBuffer::<Observation>::new(256);
     let (reaper_tx, mut reaper_rx) = rtrb::RingBuffer::<Buffer>::new(pool_size as usize);
-    let (crop_tx, mut crop_rx) = rtrb::RingBuffer::new(1024);
+    let (crop_tx, mut crop_rx) = rtrb::RingBuffer::<crate::camera::PlayedCrop>::new(1024);
     let (truth_tx, mut truth_rx) = rtrb::RingBuffer::new(1024);
     let (audio_tx, audio_rx) = rtrb::RingBuffer::<audio::AudioChunk>::new(512);
     let audio_stats = Arc::new(audio::AudioStats::default());
-    let (log_tx, mut log_rx) = if cfg.output.log_observations {
+    // Observations to the control thread: always (camera.png draws the tracked ball when there
+    // is no true one), and into observations.bin with --log-observations.
+    let (log_tx, mut log_rx) = {
         let (t, r) = rtrb::RingBuffer::<Observation>::new(1024);
         (Some(t), Some(r))
-    } else {
-        (None, None)
     };
 
     // Threads that do not need pipelines yet: analysis and the reaper.
@@ -350,7 +356,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         ))
         .map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
-        let pool = BufferPool::new_video(&info, 16, 16).map_err(|e| format!("output pool: {e}"))?;
+        let pool = BufferPool::new_video(&info, OUTPUT_POOL, OUTPUT_POOL)
+            .map_err(|e| format!("output pool: {e}"))?;
         pool.set_active(true).map_err(|e| format!("output pool: {e}"))?;
         let appsrc = pitchcam::gst::AppSrc::from_element(
             playback_pipeline.by_name(output::VCAM_SRC).map_err(|e| e.to_string())?,
@@ -376,7 +383,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     outputs.start(base_time + delay_ns, &mut out_log);
 
     let pano = pitchcam::core::geom::Size { w: fw, h: fh };
-    let planner_cfg = planner_config(cfg, pano)?;
+    let planner_cfg = planner_config(cfg, pano, fps_n as f32 / fps_d as f32)?;
     let playback = playback::Playback {
         frames: frames_rx,
         observations: obs_rx,
@@ -414,9 +421,27 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let status = status::Status::new(stats.clone(), period_ns, delay_ns);
     let mut rss = status::RssSampler::new();
     let duration_ns = cfg.run.effective_duration(&cfg.source.uri).map(|s| (s * 1e9) as u64);
-    let mut truths = Vec::new();
-    let mut crops = Vec::new();
-    let mut obs_log = Vec::new();
+    let obs_log = if cfg.output.log_observations {
+        match observation_log(cfg, pano, (fps_n as u32, fps_d as u32), delay_ns, &planner_cfg) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let camera_settings = crate::camera::CameraSettings {
+        preset: cfg.camera.preset.clone(),
+        lookahead: cfg.camera.lookahead,
+        limits: cfg.camera.limits.clone(),
+    };
+    let mut camera_log =
+        crate::camera::Collector::new(obs_log, camera_settings, &planner_cfg, pano);
+    let mut frame_log =
+        if cfg.output.log_frames { Some(framelog::FrameLog::create(&dir)?) } else { None };
+    let mut kicks: Vec<u64> = Vec::new();
     let mut capture_eos = false;
     let mut natural_end = false;
     let mut warm: Option<(stats::Snapshots, u64, u64)> = None;
@@ -424,7 +449,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let mut warm_at = u64::MAX;
     let mut mlock = pitchcam::os::MlockOutcome::NotRequested;
     let mut prepared = false;
-    let mut last_status = 0;
+    // The first status line after a second of running: earlier, the rates divide by a few ms.
+    let mut last_status = monotonic_ns();
     loop {
         let now = monotonic_ns();
         if stop.load(Ordering::Relaxed) {
@@ -463,17 +489,14 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             eprintln!("warning: {line}");
             warnings.push(line);
         }
-        while let Ok(t) = truth_rx.pop() {
-            truths.push(t);
-        }
-        while let Ok(c) = crop_rx.pop() {
-            crops.push(c);
-        }
-        if let Some(r) = &mut log_rx {
-            while let Ok(o) = r.pop() {
-                obs_log.push(o);
-            }
-        }
+        drain_camera_logs(
+            &mut camera_log,
+            &mut frame_log,
+            &mut truth_rx,
+            &mut crop_rx,
+            &mut log_rx,
+            &mut kicks,
+        );
         if !prepared && (sim_thread.is_none() || shutdown.primed.load(Ordering::Acquire)) {
             // Every frame buffer exists and has been touched: lock it in RAM now, and take the
             // first memory sample (the RSS slope is judged from here).
@@ -572,16 +595,18 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let _ = playback_pipeline.set_state(State::Null);
     reaper.thread().unpark();
     let _ = reaper.join();
-    while let Ok(t) = truth_rx.pop() {
-        truths.push(t);
-    }
-    while let Ok(c) = crop_rx.pop() {
-        crops.push(c);
-    }
-    if let Some(r) = &mut log_rx {
-        while let Ok(o) = r.pop() {
-            obs_log.push(o);
-        }
+    drain_camera_logs(
+        &mut camera_log,
+        &mut frame_log,
+        &mut truth_rx,
+        &mut crop_rx,
+        &mut log_rx,
+        &mut kicks,
+    );
+    if let Some(l) = frame_log.take()
+        && let Err(e) = l.finish()
+    {
+        errors.push(format!("frame log: {e}"));
     }
 
     // Report.
@@ -674,14 +699,26 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         errors,
         ..Default::default()
     };
-    let _ = (analysis_cpu, &obs_log);
-    if !truths.is_empty() {
-        report.ball_in_frame = Some(ball_in_frame(&truths, &crops));
-    }
+    let _ = analysis_cpu;
+    let title = format!(
+        "pitchcam run: {}{}, {fw}x{fh} @ {:.0} fps, delay {:.1} s",
+        redact(&cfg.source.uri),
+        if matches!(source, Source::Sim) {
+            format!(" seed {}", cfg.source.seed)
+        } else {
+            String::new()
+        },
+        planner_cfg.frame_rate,
+        cfg.delay.seconds
+    );
+    let camera =
+        camera_log.finish(&dir, &title, stats.observation_queue_full.get(), &mut report.warnings);
+    report.ball_in_frame = camera.ball_in_frame;
+    report.camera = Some(camera);
     report.outputs = outputs.report();
     report.audio = Some(audio_report(&audio_source, cfg.audio.rate, &audio_stats, &audio_sup));
     if audio_source == audio::AudioSource::Sim {
-        match measure_av_sync(cfg, &outputs, &truths, period_ns) {
+        match measure_av_sync(cfg, &outputs, &kicks, period_ns) {
             Ok(s) => {
                 report.av_offset_ms = (s.paired > 0).then_some(s.max_abs_ms);
                 report.av_sync = Some(s);
@@ -689,14 +726,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             Err(e) => {
                 report.warnings.push(format!("A/V offset not measured: {e}"));
                 // The kicks still let a viewer of a stream measure it.
-                report.av_sync = Some(crate::report::AvSyncReport {
-                    kick_pts_ns: truths
-                        .iter()
-                        .filter(|t| t.kick.is_foot())
-                        .map(|t| t.pts)
-                        .collect(),
-                    ..Default::default()
-                });
+                report.av_sync =
+                    Some(crate::report::AvSyncReport { kick_pts_ns: kicks, ..Default::default() });
             }
         }
     }
@@ -820,10 +851,9 @@ fn audio_report(
 fn measure_av_sync(
     cfg: &Config,
     outputs: &streams::Outputs,
-    truths: &[pitchcam::core::sim::truth::Truth],
+    kicks: &[u64],
     period_ns: u64,
 ) -> Result<crate::report::AvSyncReport, String> {
-    let kicks: Vec<u64> = truths.iter().filter(|t| t.kick.is_foot()).map(|t| t.pts).collect();
     let rec = outputs
         .branches
         .iter()
@@ -851,7 +881,7 @@ fn measure_av_sync(
         paired: d.len(),
         mean_ms: mean,
         max_abs_ms: max,
-        kick_pts_ns: kicks,
+        kick_pts_ns: kicks.to_vec(),
     })
 }
 
@@ -882,18 +912,74 @@ fn detect_params(
 fn planner_config(
     cfg: &Config,
     pano: pitchcam::core::geom::Size,
+    frame_rate: f32,
 ) -> Result<pitchcam::core::plan::PlannerConfig, String> {
-    use pitchcam::core::plan::{PlannerConfig, Preset};
-    let preset = match cfg.camera.preset.as_str() {
-        "action" => Preset::Action,
-        "wide" => Preset::Wide,
-        _ => Preset::Broadcast,
+    let settings = crate::camera::CameraSettings {
+        preset: cfg.camera.preset.clone(),
+        lookahead: cfg.camera.lookahead,
+        limits: cfg.camera.limits.clone(),
     };
-    let mut p = PlannerConfig::preset(preset, pano);
-    p.lookahead = cfg.camera.lookahead;
     let (w, h) = cfg.vcam_size();
-    p.aspect = w as f32 / h as f32;
-    Ok(p)
+    crate::camera::planner_config("camera.limits", &settings, pano, w as f32 / h as f32, frame_rate)
+}
+
+/// Opens `observations.bin` in the output folder with this run's parameters.
+fn observation_log(
+    cfg: &Config,
+    pano: pitchcam::core::geom::Size,
+    fps: (u32, u32),
+    delay_ns: u64,
+    planner: &pitchcam::core::plan::PlannerConfig,
+) -> Result<crate::obslog::Writer, String> {
+    let sim = matches!(Source::parse(&cfg.source.uri), Ok(Source::Sim));
+    let header = crate::obslog::Header {
+        pitchcam: env!("CARGO_PKG_VERSION").into(),
+        source: redact(&cfg.source.uri),
+        seed: sim.then_some(cfg.source.seed),
+        panorama: [pano.w, pano.h],
+        fps: [fps.0, fps.1],
+        delay_ns,
+        aspect: planner.aspect,
+        preset: cfg.camera.preset.clone(),
+        lookahead: cfg.camera.lookahead,
+        limits: cfg.camera.limits.clone(),
+        planner_window: playback::PLAN_WINDOW,
+        truth: sim,
+    };
+    crate::obslog::Writer::create(&cfg.output.dir.join("observations.bin"), &header)
+}
+
+/// Moves what the sim, playback and analysis logged into the camera collector (and the
+/// observation log, and frames.csv with `--log-frames`).
+fn drain_camera_logs(
+    to: &mut crate::camera::Collector,
+    frame_log: &mut Option<framelog::FrameLog>,
+    truths: &mut rtrb::Consumer<pitchcam::core::sim::truth::Truth>,
+    crops: &mut rtrb::Consumer<crate::camera::PlayedCrop>,
+    observations: &mut Option<rtrb::Consumer<Observation>>,
+    kicks: &mut Vec<u64>,
+) {
+    while let Ok(t) = truths.pop() {
+        // The sim's kicks, for the A/V offset measured against the clicks they made.
+        if t.kick.is_foot() {
+            kicks.push(t.pts);
+        }
+        if let Some(l) = frame_log {
+            l.truth(&t);
+        }
+        to.truth(&t);
+    }
+    while let Ok(c) = crops.pop() {
+        if let Some(l) = frame_log {
+            l.crop(c.cam.pts, c.cam.rect);
+        }
+        to.crop(&c);
+    }
+    if let Some(r) = observations {
+        while let Ok(o) = r.pop() {
+            to.observation(&o);
+        }
+    }
 }
 
 fn list_recordings(dir: &std::path::Path) -> Vec<String> {
@@ -907,29 +993,6 @@ fn list_recordings(dir: &std::path::Path) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
-}
-
-fn ball_in_frame(
-    truths: &[pitchcam::core::sim::truth::Truth],
-    crops: &[(u64, pitchcam::core::geom::Rect)],
-) -> f64 {
-    let mut n = 0u64;
-    let mut inside = 0u64;
-    let mut ti = 0;
-    for (pts, rect) in crops {
-        while ti < truths.len() && truths[ti].pts < *pts {
-            ti += 1;
-        }
-        let Some(t) = truths.get(ti) else { break };
-        if t.pts != *pts || !t.ball.in_play {
-            continue;
-        }
-        n += 1;
-        if rect.contains(t.ball.pos[0], t.ball.pos[1]) {
-            inside += 1;
-        }
-    }
-    if n == 0 { 0.0 } else { inside as f64 / n as f64 }
 }
 
 pub mod status;

@@ -84,8 +84,9 @@ pub struct Playback {
     pub stats: Arc<EngineStats>,
     /// Run state.
     pub shutdown: Arc<Shutdown>,
-    /// The crop of every output frame, to the control thread (camera report, camera.png).
-    pub crop_log: rtrb::Producer<(u64, Rect)>,
+    /// The crop of every output frame, to the control thread (camera report, camera.png,
+    /// observation log).
+    pub crop_log: rtrb::Producer<crate::camera::PlayedCrop>,
     /// PTS of the last frame output.
     pub last_out: Option<u64>,
     /// The delayed audio (ring + output appsrc), pushed beside the video.
@@ -230,8 +231,15 @@ impl Playback {
         let cam = self.planner.crop_at(pts);
         self.stats.plan_ns.record(monotonic_ns().saturating_sub(t_plan));
         // Best effort: the report loses a crop if the control thread falls far behind.
-        let _ = self.crop_log.push((pts, cam.rect));
+        // `obs_seen` (every observation handed to the planner so far) lets a replay feed the
+        // planner the same batches.
+        let c = self.planner.counters();
+        let obs_seen = c.pushed + c.duplicates + c.invalid_pts;
+        let _ = self.crop_log.push(crate::camera::PlayedCrop { cam, obs_seen });
 
+        // Output to every view, or counted as a drop (not in `frames_out`): the report's
+        // frames_out is then exactly what the recordings hold.
+        let mut shown = true;
         if let Some(out) = &self.vcam {
             let t_tr = monotonic_ns();
             match out.pool.acquire(false) {
@@ -252,21 +260,29 @@ impl Playback {
                         }
                         if out.appsrc.push_buffer(dst).is_err() {
                             self.stats.push_failed.incr();
+                            shown = false;
                         }
                     } else {
                         self.stats.push_failed.incr();
+                        shown = false;
                     }
                 }
-                Err(_) => self.stats.output_pool_exhausted.incr(),
+                Err(_) => {
+                    self.stats.output_pool_exhausted.incr();
+                    shown = false;
+                }
             }
         }
         if let Some(pano) = &self.panorama {
             // The ring's frame itself, by reference: the panorama view costs no copy here.
             if pano.push_buffer(frame.clone()).is_err() {
                 self.stats.push_failed.incr();
+                shown = false;
             }
         }
-        self.stats.frames_out.incr();
+        if shown {
+            self.stats.frames_out.incr();
+        }
         self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
         self.last_out = Some(pts);
         self.release(frame);
