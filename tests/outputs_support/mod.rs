@@ -440,11 +440,12 @@ pub fn count_frames(path: &Path) -> (u64, bool) {
             n += 1;
             got = true;
         }
-        while a.try_pull_sample(0).is_some() {
+        while a.try_pull_sample(1_000_000).is_some() {
             audio = true;
             got = true;
         }
-        if v.is_eos() {
+        // Both tracks to their end (a short file's audio may come after its last frame).
+        if v.is_eos() && (audio || a.is_eos()) {
             break;
         }
         if got {
