@@ -78,7 +78,9 @@ fn server_killed_and_restarted_stream_resumes_recording_has_no_gap() {
     let url = nginx.url(KEY);
     let out = out_dir("outputs-rtmp-restart");
     let mut args = small_run(&out, 26);
-    args.extend(["--stream".to_string(), url.clone()]);
+    // A second stream beside it (an SRT listener nobody calls): untouched by the first's fall.
+    let srt = format!("srt://127.0.0.1:{}?mode=listener", free_udp_port());
+    args.extend(["--stream".to_string(), url.clone(), "--stream".to_string(), srt]);
     let child = spawn(&args, &out);
     std::thread::sleep(Duration::from_secs(7));
     nginx.kill();
@@ -99,6 +101,9 @@ fn server_killed_and_restarted_stream_resumes_recording_has_no_gap() {
         "after the restart only {} frames were pulled",
         pulled.video.len()
     );
+    let srt = output(rep, "srt");
+    assert_eq!(srt["failures"], 0, "{srt}");
+    assert_eq!(srt["video_frames"], rep["frames_out"], "{srt}");
     // Logged once per state change: one "down", one "back".
     let downs = r.stderr.lines().filter(|l| l.contains("(rtmp) down")).count();
     let backs = r.stderr.lines().filter(|l| l.contains("(rtmp) is back")).count();
@@ -117,5 +122,43 @@ fn server_killed_and_restarted_stream_resumes_recording_has_no_gap() {
         !r.stderr.contains(KEY)
             && !std::fs::read_to_string(out.join("report.json")).unwrap().contains(KEY)
     );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn stalled_server_never_stalls_the_recording() {
+    let _turn = serial();
+    require_element("rtmp2sink", "gstreamer1.0-plugins-bad");
+    // A server that accepts connections and then never reads or answers: the worst kind.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        let t = std::time::Instant::now();
+        while t.elapsed() < Duration::from_secs(20) {
+            if let Ok((c, _)) = listener.accept() {
+                conns.push(c);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        conns.len()
+    });
+    let out = out_dir("outputs-rtmp-stalled");
+    let mut args = small_run(&out, 12);
+    args.extend(["--stream".to_string(), format!("rtmp://127.0.0.1:{port}/live/{KEY}")]);
+    let r = run(&args);
+    assert!(held.join().unwrap() >= 1, "pitchcam never connected");
+    assert!(r.ok, "{}", r.stderr);
+    let rep = &r.report;
+    let o = output(rep, "rtmp");
+    // What the stream could not take is counted, not queued without bound.
+    assert!(o["video_dropped"].as_u64().unwrap() > 0, "{o}");
+    // Capture, playback and the recording did not notice.
+    assert_eq!(rep["frames_dropped"], 0, "{}", r.stderr);
+    let rec = output(rep, "record");
+    assert_eq!(rec["video_frames"], rep["frames_out"], "{rec}");
+    assert_eq!(rec["video_dropped"], 0, "{rec}");
+    assert!(!r.stderr.contains(KEY));
     let _ = std::fs::remove_dir_all(&out);
 }

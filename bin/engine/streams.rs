@@ -605,15 +605,27 @@ impl Branch {
         }
     }
 
-    /// Waits up to `timeout_ns` for the branch to finish its files or stream, then stops it.
+    /// Waits until `deadline` for the branch to finish its files or stream, then stops it. A
+    /// stream gets 3 s at most: a server that stopped answering must not hold up the stop (the
+    /// files are what must be finalised).
     pub fn finish(&mut self, deadline: u64, errors: &mut Log) {
+        let deadline = if self.spec.kind.writes_files() {
+            deadline
+        } else {
+            deadline.min(pitchcam::clock::monotonic_ns() + 3_000_000_000)
+        };
         if self.shared.live.load(Ordering::Acquire) {
             let bus = self.pipeline.bus();
             loop {
                 let now = pitchcam::clock::monotonic_ns();
                 if now >= deadline {
+                    let what = if self.spec.kind.writes_files() {
+                        "its last file may be incomplete"
+                    } else {
+                        "the stream was cut"
+                    };
                     errors.push(format!(
-                        "output {}: did not finish in time; its last part may be incomplete",
+                        "output {}: did not finish in time; {what}",
                         self.spec.label
                     ));
                     break;
