@@ -267,10 +267,16 @@ impl AudioCapture {
         }
         self.pipeline.set_start_time(None);
         self.pipeline.set_base_time(base_time);
-        self.pipeline
-            .set_state(State::Playing)
-            .map(|_| ())
-            .map_err(|e| format!("audio source {}: {e}", self.source.describe()))
+        self.pipeline.set_state(State::Playing).map(|_| ()).map_err(|e| {
+            // The bus says why (no such device, device busy); the state change only that.
+            let bus = self.pipeline.bus();
+            while let Some(m) = bus.timed_pop(Some(0)) {
+                if let MessageView::Error(d) = m.view() {
+                    return super::streams::short_error(&d);
+                }
+            }
+            e.to_string()
+        })
     }
 
     /// Stops the pipeline.
