@@ -78,5 +78,30 @@ fn vcam_and_panorama_with_audio_in_sync_and_hls() {
     assert!(n > 0 && audio, "{}: {n} frames, audio {audio}", seg.display());
     let hls = output(rep, "hls");
     assert_eq!(hls["video_dropped"], 0, "{hls}");
+    // A/V in the HLS output: its segments end to end (MPEG-TS concatenates), measured like the
+    // recording, from its first frame.
+    let mut ts = Vec::new();
+    let mut segs: Vec<_> = std::fs::read_dir(out.join("hls"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "ts"))
+        .collect();
+    segs.sort();
+    for p in &segs {
+        ts.extend(std::fs::read(p).unwrap());
+    }
+    let all = out.join("hls-all.ts");
+    std::fs::write(&all, ts).unwrap();
+    let pulled = Pull::start(&format!("filesrc location=\"{}\" ! tsdemux name=d", all.display()))
+        .finish(std::time::Duration::from_secs(3));
+    assert_eq!(pulled.video.len() as u64, hls["video_frames"].as_u64().unwrap(), "HLS frames");
+    let d = av_offsets(
+        &pulled,
+        &kicks(rep),
+        Anchor::First(hls["first_video_pts_ns"].as_u64().unwrap()),
+    );
+    assert!(d.len() >= 2, "too few kicks paired in the HLS output: {d:?}");
+    let worst = d.iter().map(|v| v.unsigned_abs()).max().unwrap() as f64 / 1e6;
+    assert!(worst <= 20.0, "A/V offsets in the HLS output (ns): {d:?}");
     let _ = std::fs::remove_dir_all(&out);
 }
