@@ -58,10 +58,11 @@ pub struct RunArgs {
     /// Delay between capture and output, seconds.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub delay: Option<f64>,
-    /// Views to produce: vcam, panorama (repeat for both).
+    /// Views to produce: vcam, panorama (repeat for both; the first is the one streamed).
     #[arg(long = "mode", value_name = "MODE")]
     pub modes: Vec<String>,
-    /// Live stream target (repeatable): rtmp://host/app/KEY or srt://host:port[?mode=…].
+    /// Live stream target (repeatable): rtmp://host/app/KEY or srt://host:port[?mode=…]. Streams
+    /// (and HLS, display) carry the first --mode; every mode is recorded.
     #[arg(long = "stream", value_name = "URL")]
     pub streams: Vec<String>,
     /// Show the output on screen.

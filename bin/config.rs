@@ -367,6 +367,10 @@ impl Config {
                 ));
             }
         }
+        crate::engine::audio::AudioSource::resolve(
+            &self.audio.source,
+            &Source::parse(&self.source.uri)?,
+        )?;
         if ![8000, 16000, 22050, 32000, 44100, 48000].contains(&self.audio.rate) {
             return err(format!(
                 "audio.rate {}: one of 8000, 16000, 22050, 32000, 44100, 48000",
@@ -577,6 +581,7 @@ mod tests {
             ("[delay]\nseconds = 0", "delay.seconds"),
             ("[output]\nmodes = [\"pano\"]", "output.modes"),
             ("[source]\nuri = \"ftp://x\"", "source"),
+            ("[audio]\nsource = \"mic\"", "audio.source"),
         ] {
             let c = Config::from_toml(toml).unwrap();
             let e = c.validate().unwrap_err();

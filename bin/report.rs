@@ -142,6 +142,14 @@ pub struct Report {
     /// Audio/video offset at the outputs, ms (sim only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub av_offset_ms: Option<f64>,
+    /// How the A/V offset was measured and what it found (sim only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub av_sync: Option<AvSyncReport>,
+    /// The delayed audio.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<AudioReport>,
+    /// Every output branch: recording, streams, HLS, display.
+    pub outputs: Vec<crate::engine::streams::OutputReport>,
     /// Recorded files.
     pub recordings: Vec<String>,
     /// Warnings raised during the run (degraded modes).
@@ -188,4 +196,45 @@ pub struct RingReport {
     pub restarts: u64,
     /// Gaps in the PTS sequence.
     pub gaps: u64,
+}
+
+/// The delayed audio at a glance.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AudioReport {
+    /// Where it came from.
+    pub source: String,
+    /// Sample rate.
+    pub rate: u32,
+    /// Chunks captured.
+    pub chunks_in: u64,
+    /// Chunks pushed to the output.
+    pub chunks_out: u64,
+    /// Seconds of silence pushed (no source, holes, source down).
+    pub silence_s: f64,
+    /// Holes in the captured audio filled with silence.
+    pub holes: u64,
+    /// Chunks lost: capture queue full, ring full, late, refused by the output.
+    pub lost: u64,
+    /// Times the audio source failed (it is reopened with backoff; silence meanwhile).
+    pub source_failures: u64,
+}
+
+/// The A/V offset measurement: click onsets in the recorded audio against the frames in which
+/// the sim kicked the ball.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AvSyncReport {
+    /// The file measured.
+    pub file: String,
+    /// Kicks in the measured span.
+    pub kicks: usize,
+    /// Click onsets found in the decoded audio.
+    pub clicks: usize,
+    /// Kicks paired with a click (within ±150 ms).
+    pub paired: usize,
+    /// Mean offset (audio − video), ms; positive = sound late.
+    pub mean_ms: f64,
+    /// Largest |offset|, ms (this is `av_offset_ms`).
+    pub max_abs_ms: f64,
+    /// Capture PTS of every kick of the run (ns), to measure other outputs against.
+    pub kick_pts_ns: Vec<u64>,
 }

@@ -78,16 +78,16 @@ pub fn description(source: &Source, sim_caps: &str) -> Result<(String, bool), St
         Source::Gst(desc) => {
             (format!("{desc} ! videoconvert ! video/x-raw,format=NV12 ! {ring} sync=true"), true)
         }
-        Source::Camera(dev) => (
-            format!(
-                "v4l2src device=\"{dev}\" ! videoconvert ! video/x-raw,format=NV12 ! {ring} sync=false"
-            ),
-            true,
-        ),
+        Source::Camera(dev) => {
+            let cam = super::camsrc::description(dev, super::camsrc::Want::from_caps(sim_caps))?;
+            (format!("{cam} ! {ring} sync=false"), true)
+        }
         Source::Rtsp(url) => (
+            // TCP first: it survives NAT and lossy Wi-Fi without smearing, and a server that
+            // goes away is seen at once (the reopen is the supervisor's).
             format!(
-                "rtspsrc location=\"{url}\" latency=200 ! decodebin ! videoconvert ! \
-                 video/x-raw,format=NV12 ! {ring} sync=false"
+                "rtspsrc location=\"{url}\" latency=200 protocols=tcp+udp tcp-timeout=5000000 \
+                 ! decodebin ! videoconvert ! video/x-raw,format=NV12 ! {ring} sync=false"
             ),
             true,
         ),

@@ -14,12 +14,15 @@
 //! a decode.
 
 pub mod analysis;
+pub mod audio;
+pub mod camsrc;
 pub mod capture;
 pub mod framelog;
 pub mod output;
 pub mod playback;
 pub mod simsrc;
 pub mod stats;
+pub mod streams;
 
 use crate::config::{Config, Source, redact};
 use crate::report::{CaptureReport, Drops, Quantiles, Report, RingReport, StageLatency};
@@ -112,6 +115,9 @@ fn set_state(p: &Pipeline, s: State, what: &str) -> Result<(), String> {
 pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     gst::init().map_err(|e| format!("GStreamer: {e}"))?;
     let source = Source::parse(&cfg.source.uri).map_err(|e| e.0)?;
+    let audio_source = audio::AudioSource::resolve(&cfg.audio.source, &source).map_err(|e| e.0)?;
+    let branch_specs = streams::plan(cfg)?;
+    let (aac, aac_delay_samples) = output::aac_encoder(cfg.audio.bitrate)?;
     let dir = cfg.output.dir.clone();
     std::fs::create_dir_all(&dir).map_err(|e| format!("output folder {}: {e}", dir.display()))?;
 
@@ -139,6 +145,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let (reaper_tx, mut reaper_rx) = rtrb::RingBuffer::<Buffer>::new(pool_size as usize);
     let (crop_tx, mut crop_rx) = rtrb::RingBuffer::<crate::camera::PlayedCrop>::new(1024);
     let (truth_tx, mut truth_rx) = rtrb::RingBuffer::new(1024);
+    let (audio_tx, audio_rx) = rtrb::RingBuffer::<audio::AudioChunk>::new(512);
+    let audio_stats = Arc::new(audio::AudioStats::default());
     // Observations to the control thread: always (camera.png draws the tracked ball when there
     // is no true one), and into observations.bin with --log-observations.
     let (log_tx, mut log_rx) = {
@@ -172,8 +180,13 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         Source::Sim => cfg.sim_size(),
         _ => (0, 0),
     };
-    let sim_caps =
-        format!("video/x-raw,format=NV12,width={pano_w},height={pano_h},framerate={fps}/1");
+    // The sim's caps; for a camera, the size and rate to get nearest to.
+    let (want_w, want_h) = cfg.sim_size();
+    let sim_caps = format!(
+        "video/x-raw,format=NV12,width={},height={},framerate={fps}/1",
+        if pano_w > 0 { pano_w } else { want_w },
+        if pano_h > 0 { pano_h } else { want_h }
+    );
     let bounds = pitchcam::core::geom::Size { w: pano_w.max(2), h: pano_h.max(2) };
     let analysis = analysis::Analysis {
         input: analysis_rx,
@@ -226,6 +239,17 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     let base_time = capture.pipeline.base_time();
     let start_wall = monotonic_ns();
 
+    // Audio: its own pipeline on the capture pipeline's clock and base time (one running time).
+    let mut audio_sup = AudioSupervisor::new(
+        audio::AudioCapture::build(&audio_source, cfg.audio.rate, audio_tx, audio_stats.clone())?,
+        capture.pipeline.clock(),
+        base_time,
+    );
+    if let Some(w) = audio_sup.start(start_wall) {
+        eprintln!("warning: {w}");
+        warnings.push(w);
+    }
+
     if let Some((pool, info)) = sim_pool.clone() {
         let sim_cfg = pitchcam::core::sim::SimConfig {
             seed: cfg.source.seed,
@@ -253,6 +277,16 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             truth_log: truth_tx,
             stats: stats.clone(),
             shutdown: shutdown.clone(),
+            audio: match audio_sup.capture.as_ref().and_then(|c| c.sim_appsrc()) {
+                Some(a) => Some(audio::SimAudio::new(
+                    a,
+                    cfg.audio.rate,
+                    fps,
+                    delay_ns,
+                    audio_stats.clone(),
+                )?),
+                None => None,
+            },
         };
         sim_thread = Some(
             threads::spawn_rt("pitchcam-sim", plan.sim.clone(), move || src.run())
@@ -299,11 +333,22 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         pitchcam::core::time::frame_period_ns(fps_n as u32, fps_d as u32).unwrap_or(33_333_333);
 
     // Playback pipeline.
-    let out_desc = output::description(cfg, (fw, fh), (fps_n, fps_d), &dir);
+    let out_desc = output::description(cfg, (fw, fh), (fps_n, fps_d), &branch_specs, &aac);
     let playback_pipeline =
         Pipeline::parse(&out_desc).map_err(|e| format!("output pipeline: {e}"))?;
     playback_pipeline.set_start_time(None);
     playback_pipeline.set_base_time(base_time + delay_ns);
+    let mut outputs = streams::Outputs::build(&branch_specs, cfg, &playback_pipeline)?;
+    let audio_out = audio::AudioOutput::new(
+        audio_rx,
+        pitchcam::gst::AppSrc::from_element(
+            playback_pipeline.by_name(audio::AUDIO_OUT_SRC).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?,
+        cfg.audio.rate,
+        aac_delay_samples * 1_000_000_000 / cfg.audio.rate as u64,
+        audio_stats.clone(),
+    )?;
     let vcam = if cfg.output.modes.iter().any(|m| m == "vcam") {
         let (w, h) = cfg.vcam_size();
         let caps = Caps::parse(&format!(
@@ -334,6 +379,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     };
     set_state(&playback_pipeline, State::Playing, "output pipeline")?;
     let out_bus = playback_pipeline.bus();
+    let mut out_log: streams::Log = Vec::new();
+    outputs.start(base_time + delay_ns, &mut out_log);
 
     let pano = pitchcam::core::geom::Size { w: fw, h: fh };
     let planner_cfg = planner_config(cfg, pano, fps_n as f32 / fps_d as f32)?;
@@ -364,6 +411,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         shutdown: shutdown.clone(),
         crop_log: crop_tx,
         last_out: None,
+        audio: Some(audio_out),
     };
     let playback_handle =
         threads::spawn_rt("pitchcam-playback", plan.playback.clone(), move || playback.run())
@@ -393,6 +441,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         crate::camera::Collector::new(obs_log, camera_settings, &planner_cfg, pano);
     let mut frame_log =
         if cfg.output.log_frames { Some(framelog::FrameLog::create(&dir)?) } else { None };
+    let mut kicks: Vec<u64> = Vec::new();
     let mut capture_eos = false;
     let mut natural_end = false;
     let mut warm: Option<(stats::Snapshots, u64, u64)> = None;
@@ -434,12 +483,19 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         if natural_end || shutdown.drained.load(Ordering::Acquire) {
             break;
         }
+        outputs.poll(&mut out_log);
+        audio_sup.poll(now, &mut out_log);
+        for line in out_log.drain(..) {
+            eprintln!("warning: {line}");
+            warnings.push(line);
+        }
         drain_camera_logs(
             &mut camera_log,
             &mut frame_log,
             &mut truth_rx,
             &mut crop_rx,
             &mut log_rx,
+            &mut kicks,
         );
         if !prepared && (sim_thread.is_none() || shutdown.primed.load(Ordering::Acquire)) {
             // Every frame buffer exists and has been touched: lock it in RAM now, and take the
@@ -505,6 +561,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     }
     let sim_cpu = sim_thread.map(|h| h.join().unwrap_or(0));
     let _ = capture.pipeline.set_state(State::Null);
+    audio_sup.stop();
     shutdown.capture_done.store(true, Ordering::Release);
     analysis_handle.thread().unpark();
     let analysis_cpu = analysis_handle.join().unwrap_or(0);
@@ -530,10 +587,22 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
                 .into(),
         );
     }
+    // The branches got EOS from their appsinks: let them finalise files and streams.
+    outputs.finish(15_000_000_000, &mut errors);
+    for line in out_log.drain(..) {
+        warnings.push(line);
+    }
     let _ = playback_pipeline.set_state(State::Null);
     reaper.thread().unpark();
     let _ = reaper.join();
-    drain_camera_logs(&mut camera_log, &mut frame_log, &mut truth_rx, &mut crop_rx, &mut log_rx);
+    drain_camera_logs(
+        &mut camera_log,
+        &mut frame_log,
+        &mut truth_rx,
+        &mut crop_rx,
+        &mut log_rx,
+        &mut kicks,
+    );
     if let Some(l) = frame_log.take()
         && let Err(e) = l.finish()
     {
@@ -646,10 +715,174 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         camera_log.finish(&dir, &title, stats.observation_queue_full.get(), &mut report.warnings);
     report.ball_in_frame = camera.ball_in_frame;
     report.camera = Some(camera);
+    report.outputs = outputs.report();
+    report.audio = Some(audio_report(&audio_source, cfg.audio.rate, &audio_stats, &audio_sup));
+    if audio_source == audio::AudioSource::Sim {
+        match measure_av_sync(cfg, &outputs, &kicks, period_ns) {
+            Ok(s) => {
+                report.av_offset_ms = (s.paired > 0).then_some(s.max_abs_ms);
+                report.av_sync = Some(s);
+            }
+            Err(e) => {
+                report.warnings.push(format!("A/V offset not measured: {e}"));
+                // The kicks still let a viewer of a stream measure it.
+                report.av_sync =
+                    Some(crate::report::AvSyncReport { kick_pts_ns: kicks, ..Default::default() });
+            }
+        }
+    }
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("report.json"), json + "\n")
         .map_err(|e| format!("cannot write {}: {e}", dir.join("report.json").display()))?;
     Ok(RunOutcome { report })
+}
+
+/// The audio capture pipeline and its reopen schedule: a failed microphone means silence in
+/// the outputs and a retry with backoff, never a stopped camera.
+struct AudioSupervisor {
+    capture: Option<audio::AudioCapture>,
+    clock: Option<pitchcam::gst::Clock>,
+    base_time: u64,
+    failures: u64,
+    retry_at: Option<u64>,
+    backoff: u64,
+    ended: bool,
+}
+
+impl AudioSupervisor {
+    fn new(
+        capture: Option<audio::AudioCapture>,
+        clock: Option<pitchcam::gst::Clock>,
+        base_time: u64,
+    ) -> Self {
+        AudioSupervisor {
+            capture,
+            clock,
+            base_time,
+            failures: 0,
+            retry_at: None,
+            backoff: streams::BACKOFF_MIN_NS,
+            ended: false,
+        }
+    }
+
+    /// Starts the source; a warning if it could not (the outputs carry silence meanwhile).
+    fn start(&mut self, now: u64) -> Option<String> {
+        let c = self.capture.as_ref()?;
+        match c.start(self.clock.as_ref(), self.base_time) {
+            Ok(()) => None,
+            Err(e) => Some(self.failed(now, e)),
+        }
+    }
+
+    fn failed(&mut self, now: u64, e: String) -> String {
+        self.failures += 1;
+        let Some(c) = &self.capture else { return e };
+        c.stop();
+        if c.source.is_live() {
+            self.retry_at = Some(now + self.backoff);
+            self.backoff = (self.backoff * 2).min(streams::BACKOFF_MAX_NS);
+            format!(
+                "audio {} failed: {e}; silence until it is back (retrying)",
+                c.source.describe()
+            )
+        } else {
+            self.ended = true;
+            format!("audio {}: {e}; the outputs carry silence", c.source.describe())
+        }
+    }
+
+    fn poll(&mut self, now: u64, log: &mut streams::Log) {
+        if self.ended {
+            return;
+        }
+        let Some(c) = &self.capture else { return };
+        let what = c.source.describe();
+        if let Some(at) = self.retry_at {
+            if now >= at {
+                self.retry_at = None;
+                // Still failing: stay quiet (one log line per state change).
+                if self.start(now).is_none() {
+                    self.backoff = streams::BACKOFF_MIN_NS;
+                    log.push(format!("audio {what} is back"));
+                }
+            }
+            return;
+        }
+        let Some(c) = &self.capture else { return };
+        match c.poll() {
+            Some(e) if e.is_empty() && !c.source.is_live() => self.ended = true,
+            Some(e) => {
+                let e = if e.is_empty() { "the source ended".to_string() } else { e };
+                let w = self.failed(now, e);
+                log.push(w);
+            }
+            None => {}
+        }
+    }
+
+    fn stop(&self) {
+        if let Some(c) = &self.capture {
+            c.stop();
+        }
+    }
+}
+
+fn audio_report(
+    source: &audio::AudioSource,
+    rate: u32,
+    s: &audio::AudioStats,
+    sup: &AudioSupervisor,
+) -> crate::report::AudioReport {
+    crate::report::AudioReport {
+        source: source.describe(),
+        rate,
+        chunks_in: s.chunks_in.get(),
+        chunks_out: s.chunks_out.get(),
+        silence_s: s.silence_ns.get() as f64 / 1e9,
+        holes: s.holes.get(),
+        lost: s.queue_full.get() + s.ring_evicted.get() + s.late.get() + s.push_failed.get(),
+        source_failures: sup.failures,
+    }
+}
+
+/// Decodes the first recorded segment of the first view and pairs its click onsets with the
+/// kick frames of the truth log.
+fn measure_av_sync(
+    cfg: &Config,
+    outputs: &streams::Outputs,
+    kicks: &[u64],
+    period_ns: u64,
+) -> Result<crate::report::AvSyncReport, String> {
+    let rec = outputs
+        .branches
+        .iter()
+        .find(|b| b.spec.kind == streams::BranchKind::Record)
+        .ok_or("no recording to measure")?;
+    let first = rec.first_video_pts().ok_or("the recording received no video")?;
+    let ext = if cfg.output.container == "mp4" { "mp4" } else { "mkv" };
+    let file = cfg.output.dir.join(format!("{}-00000.{ext}", rec.spec.mode));
+    let f = audio::measure_file(&file, 120_000_000_000)?;
+    // File time → capture time, anchored on the first video frame (both tracks share it).
+    let clicks: Vec<u64> = f
+        .clicks
+        .iter()
+        .map(|&c| (c as i64 - f.first_video_ns as i64 + first as i64).max(0) as u64)
+        .collect();
+    let span_end = first + f.video_frames.saturating_sub(2) * period_ns;
+    let in_span: Vec<u64> = kicks.iter().copied().filter(|&k| k >= first && k < span_end).collect();
+    let d = audio::pair_offsets(&in_span, &clicks, 150_000_000);
+    let mean = if d.is_empty() { 0.0 } else { d.iter().sum::<i64>() as f64 / d.len() as f64 / 1e6 };
+    let max = d.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0) as f64 / 1e6;
+    Ok(crate::report::AvSyncReport {
+        file: file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        kicks: in_span.len(),
+        clicks: f.clicks.len(),
+        paired: d.len(),
+        mean_ms: mean,
+        max_abs_ms: max,
+        kick_pts_ns: kicks.to_vec(),
+    })
 }
 
 fn steady_fps(_steady: &stats::Snapshots, frames_out: u64, out_span_s: f64, period_ns: u64) -> f64 {
@@ -724,8 +957,13 @@ fn drain_camera_logs(
     truths: &mut rtrb::Consumer<pitchcam::core::sim::truth::Truth>,
     crops: &mut rtrb::Consumer<crate::camera::PlayedCrop>,
     observations: &mut Option<rtrb::Consumer<Observation>>,
+    kicks: &mut Vec<u64>,
 ) {
     while let Ok(t) = truths.pop() {
+        // The sim's kicks, for the A/V offset measured against the clicks they made.
+        if t.kick.is_foot() {
+            kicks.push(t.pts);
+        }
         if let Some(l) = frame_log {
             l.truth(&t);
         }

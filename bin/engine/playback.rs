@@ -89,6 +89,8 @@ pub struct Playback {
     pub crop_log: rtrb::Producer<crate::camera::PlayedCrop>,
     /// PTS of the last frame output.
     pub last_out: Option<u64>,
+    /// The delayed audio (ring + output appsrc), pushed beside the video.
+    pub audio: Option<super::audio::AudioOutput>,
 }
 
 impl Playback {
@@ -122,6 +124,7 @@ impl Playback {
             }
             let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
             self.tick(key, now);
+            self.push_audio(key);
             j += 1;
             if self.shutdown.draining()
                 && self.frames.is_empty()
@@ -285,7 +288,21 @@ impl Playback {
         self.release(frame);
     }
 
+    /// Audio up to the end of this tick's frame, with the video's PTS base; before the first
+    /// output frame the captured audio only fills its ring.
+    fn push_audio(&mut self, key: Option<u64>) {
+        let Some(a) = &mut self.audio else { return };
+        let _hot = HotSection::enter();
+        match (key, self.last_out) {
+            (Some(key), Some(first)) => a.push_until(first, key + self.period_ns / 2),
+            _ => a.drain(),
+        }
+    }
+
     fn finish(&mut self, summary: &mut PlaybackSummary) {
+        if let Some(a) = &mut self.audio {
+            a.finish();
+        }
         if let Some(out) = &self.vcam {
             let _ = out.appsrc.end_of_stream();
         }

@@ -69,6 +69,8 @@ pub struct SimSource {
     pub stats: Arc<EngineStats>,
     /// Run state.
     pub shutdown: Arc<Shutdown>,
+    /// The match's sound (clicks at ball kicks), if the audio source is the sim.
+    pub audio: Option<super::audio::SimAudio>,
 }
 
 impl SimSource {
@@ -94,6 +96,9 @@ impl SimSource {
             self.stats.sim_ns.record(monotonic_ns().saturating_sub(t0));
         }
         let _ = self.appsrc.end_of_stream();
+        if let Some(a) = &self.audio {
+            a.finish();
+        }
         pitchcam::os::metrics::thread_cpu_time_ns()
     }
 
@@ -169,6 +174,9 @@ impl SimSource {
         }
         b.set_pts(Some(pts));
         b.set_duration(Some(period));
+        if let Some(a) = &mut self.audio {
+            a.frame(pts, period, truth.kick.is_foot());
+        }
         let _ = self.truth_log.push(Truth { pts, ..truth });
         self.appsrc.push_buffer(buf).is_ok()
     }

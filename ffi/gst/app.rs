@@ -337,6 +337,15 @@ impl AppSrc {
         })
     }
 
+    /// Pushes a sample: its buffer (a new reference; the sample keeps its own), its caps when
+    /// they changed and, with `handle-segment-change=true`, its segment when that changed, so
+    /// the buffer keeps the running time it had upstream (an encoder's 1000 h offset, say).
+    pub fn push_sample(&self, sample: &super::Sample) -> Result<(), FlowError> {
+        // SAFETY: valid appsrc and sample; `gst_app_src_push_sample` is transfer none (it takes
+        // its own references to the buffer and caps).
+        FlowError::result(unsafe { asys::gst_app_src_push_sample(self.raw(), sample.as_ptr()) })
+    }
+
     /// Signals end of stream.
     pub fn end_of_stream(&self) -> Result<(), FlowError> {
         // SAFETY: valid appsrc.

@@ -361,6 +361,22 @@ impl BufferRef {
         write_field!(self, mini_object.flags, f & !flags.0);
     }
 
+    /// Sets the size of the buffer's data (shrinking it, or growing it back up to the memory's
+    /// allocated size). A pool buffer gets its full size back when it returns to its pool, so
+    /// pooled buffers can carry variable-length payloads (audio chunks) without allocating.
+    pub fn set_size(&mut self, size: usize) -> Result<(), Error> {
+        let mut max: usize = 0;
+        // SAFETY: valid buffer; NULL offset out-pointer is allowed; `max` is a valid out-pointer.
+        unsafe { sys::gst_buffer_get_sizes(self.as_ptr(), ptr::null_mut(), &mut max) };
+        if size > max {
+            return Err(Error::Buffer(format!("size {size} exceeds the buffer's {max} bytes")));
+        }
+        // SAFETY: valid, writable buffer (we hold `&mut`); `size` is within the allocated
+        // memory, which `gst_buffer_set_size` requires.
+        unsafe { sys::gst_buffer_set_size(self.as_ptr(), size as isize) };
+        Ok(())
+    }
+
     /// Maps the buffer's memory for writing; unmapped when the guard drops.
     pub fn map_writable(&mut self) -> Result<BufferMapMut<'_>, Error> {
         // SAFETY: as in `map_readable`.

@@ -178,6 +178,15 @@ unsafe impl Send for Segment {}
 unsafe impl Sync for Segment {}
 
 impl Segment {
+    /// Copies a segment out of GStreamer.
+    ///
+    /// # Safety
+    /// `seg` points to a valid `GstSegment` for the call.
+    pub(crate) unsafe fn from_raw(seg: *const sys::GstSegment) -> Segment {
+        // SAFETY: valid per the contract; plain data, copied.
+        Segment(unsafe { seg.read() })
+    }
+
     /// Whether the segment is in time format (the only one with running times for video).
     pub fn is_time(&self) -> bool {
         self.0.format == sys::GST_FORMAT_TIME

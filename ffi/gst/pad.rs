@@ -454,6 +454,15 @@ impl Pad {
         NonNull::new(c).map(|c| unsafe { Caps::from_glib_full(c) })
     }
 
+    /// The caps this pad could handle now (`gst_pad_query_caps`): for a source element in
+    /// READY, what its device offers.
+    pub fn query_caps(&self) -> Option<Caps> {
+        // SAFETY: valid pad; a NULL filter is allowed; returns new caps or NULL.
+        let c = unsafe { sys::gst_pad_query_caps(self.as_ptr(), std::ptr::null_mut()) };
+        // SAFETY: new reference we own.
+        NonNull::new(c).map(|c| unsafe { Caps::from_glib_full(c) })
+    }
+
     /// Whether the pad is linked.
     pub fn is_linked(&self) -> bool {
         // SAFETY: valid pad.

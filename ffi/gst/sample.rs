@@ -49,6 +49,16 @@ impl Sample {
         self.buffer().map(BufferRef::to_owned_buffer)
     }
 
+    /// The segment the sample's buffer belongs to (maps its PTS to running time).
+    pub fn segment(&self) -> Option<super::Segment> {
+        // SAFETY: transfer none; the segment is owned by the sample and valid while it lives;
+        // `Segment::from_raw` copies the plain struct out.
+        unsafe {
+            let s = sys::gst_sample_get_segment(self.as_ptr());
+            (!s.is_null()).then(|| super::Segment::from_raw(s))
+        }
+    }
+
     /// The sample's caps (a new reference).
     pub fn caps(&self) -> Option<Caps> {
         // SAFETY: transfer none; we take our own reference.
