@@ -164,8 +164,17 @@ impl<'a> ProbeInfo<'a> {
         self.pad
     }
 
+    /// Whether this call carries data of `kind` (asking GStreamer for another kind is a
+    /// g_critical, fatal under `G_DEBUG=fatal-warnings`).
+    fn carries(&self, kind: sys::GstPadProbeType) -> bool {
+        self.probe_type().0 & kind != 0
+    }
+
     /// The buffer passing by (borrowed: GStreamer holds the reference).
     pub fn buffer(&self) -> Option<&BufferRef> {
+        if !self.carries(sys::GST_PAD_PROBE_TYPE_BUFFER) {
+            return None;
+        }
         // SAFETY: returns info->data when this call carries a buffer, else NULL; the buffer
         // lives at least for the call.
         unsafe {
@@ -177,6 +186,9 @@ impl<'a> ProbeInfo<'a> {
     /// The buffer, mutably, when the pad holds the only reference (in-place changes are what
     /// gets pushed on).
     pub fn buffer_mut(&mut self) -> Option<&mut BufferRef> {
+        if !self.carries(sys::GST_PAD_PROBE_TYPE_BUFFER) {
+            return None;
+        }
         // SAFETY: as `buffer`; `&mut self` and the writability check make the access exclusive.
         unsafe {
             let b = sys::gst_pad_probe_info_get_buffer(self.info);
@@ -194,6 +206,11 @@ impl<'a> ProbeInfo<'a> {
 
     /// The event passing by.
     pub fn event(&self) -> Option<&EventRef> {
+        if !self.carries(
+            sys::GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | sys::GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        ) {
+            return None;
+        }
         // SAFETY: event or NULL; lives for the call.
         unsafe {
             let e = sys::gst_pad_probe_info_get_event(self.info);
@@ -203,6 +220,11 @@ impl<'a> ProbeInfo<'a> {
 
     /// The query passing by.
     pub fn query(&self) -> Option<&QueryRef> {
+        if !self.carries(
+            sys::GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | sys::GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+        ) {
+            return None;
+        }
         // SAFETY: query or NULL; lives for the call.
         unsafe {
             let q = sys::gst_pad_probe_info_get_query(self.info);
@@ -212,6 +234,11 @@ impl<'a> ProbeInfo<'a> {
 
     /// The query, mutably (to answer it), when writable.
     pub fn query_mut(&mut self) -> Option<&mut QueryRef> {
+        if !self.carries(
+            sys::GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | sys::GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+        ) {
+            return None;
+        }
         // SAFETY: as `query`, plus exclusivity through `&mut self` and the writability check.
         unsafe {
             let q = sys::gst_pad_probe_info_get_query(self.info);
