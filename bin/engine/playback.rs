@@ -88,6 +88,21 @@ pub struct Playback {
     pub crop_log: rtrb::Producer<(u64, Rect)>,
     /// PTS of the last frame output.
     pub last_out: Option<u64>,
+    /// What a tick without a new frame repeats.
+    pub hold: Hold,
+}
+
+/// The last output, kept so that a tick with no new frame (the source is down, or a frame is
+/// missing) repeats it: the output keeps its frame rate and the recording has no hole, and
+/// when frames come back they are shown `delay` after their capture again.
+#[derive(Default)]
+pub struct Hold {
+    /// The last frame shown (one reference).
+    frame: Option<Buffer>,
+    /// Its crop.
+    crop: Option<Rect>,
+    /// PTS of the last buffer pushed, repeats included (output PTS stay strictly increasing).
+    pushed: Option<u64>,
 }
 
 impl Playback {
@@ -120,7 +135,7 @@ impl Playback {
                 j += (late / p) as i64;
             }
             let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
-            self.tick(key, now);
+            self.tick(key, now, deadline);
             j += 1;
             if self.shutdown.draining()
                 && self.frames.is_empty()
@@ -195,7 +210,7 @@ impl Playback {
         }
     }
 
-    fn tick(&mut self, key: Option<u64>, now: u64) {
+    fn tick(&mut self, key: Option<u64>, now: u64, deadline: u64) {
         let _hot = HotSection::enter();
         while let Ok(msg) = self.frames.pop() {
             self.store(msg);
@@ -206,13 +221,17 @@ impl Playback {
         }
         let Some(key) = key else { return };
 
+        // The slot this tick shows: `first + j·P`.
+        let slot = key - self.period_ns / 2;
         let Some(entry) = self.ring.at_or_before(key) else {
             self.stats.held.incr();
+            self.repeat(slot);
             return;
         };
         let pts = entry.pts;
         if self.last_out.is_some_and(|l| pts <= l) {
             self.stats.held.incr();
+            self.repeat(slot);
             return;
         }
         if let Some(l) = self.last_out {
@@ -229,19 +248,51 @@ impl Playback {
         // Best effort: the report loses a crop if the control thread falls far behind.
         let _ = self.crop_log.push((pts, cam.rect));
 
+        self.push_outputs(&frame, cam.rect, pts, true);
+        self.stats.frames_out.incr();
+        self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
+        self.stats
+            .sched_delay_us
+            .record(deadline.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
+        self.last_out = Some(pts);
+        self.hold.crop = Some(cam.rect);
+        if let Some(old) = self.hold.frame.replace(frame) {
+            self.release(old);
+        }
+    }
+
+    /// A tick without a new frame: show the last one again at this tick's slot, unless the
+    /// input has ended (a file playing out its tail stops on its last frame, no repeats).
+    fn repeat(&mut self, slot: u64) {
+        if self.shutdown.draining() {
+            return;
+        }
+        let (Some(frame), Some(rect)) = (self.hold.frame.clone(), self.hold.crop) else { return };
+        let pts = slot.max(self.hold.pushed.map_or(0, |p| p + 1));
+        self.push_outputs(&frame, rect, pts, false);
+        self.stats.frames_repeated.incr();
+        self.release(frame);
+    }
+
+    /// Pushes `frame` (cropped to `rect` for the virtual camera, whole for the panorama) with
+    /// output PTS `pts`. `timed` records the transform's duration (not for repeats).
+    fn push_outputs(&mut self, frame: &Buffer, rect: Rect, pts: u64, timed: bool) {
+        self.hold.pushed = Some(pts);
         if let Some(out) = &self.vcam {
             let t_tr = monotonic_ns();
             match out.pool.acquire(false) {
                 Ok(mut dst) => {
                     let ok = transform(
                         &mut self.scaler,
-                        &frame,
+                        frame,
                         &self.frame_info,
-                        cam.rect,
+                        rect,
                         &mut dst,
                         &out.info,
                     );
-                    self.stats.transform_ns.record(monotonic_ns().saturating_sub(t_tr));
+                    if timed {
+                        self.stats.transform_ns.record(monotonic_ns().saturating_sub(t_tr));
+                    }
                     if ok {
                         if let Some(b) = dst.get_mut() {
                             b.set_pts(Some(pts));
@@ -259,14 +310,22 @@ impl Playback {
         }
         if let Some(pano) = &self.panorama {
             // The ring's frame itself, by reference: the panorama view costs no copy here.
-            if pano.push_buffer(frame.clone()).is_err() {
+            // A repeat, or a frame of a reopened source (whose own PTS are on its pipeline's
+            // timeline), needs its output PTS set: a shallow copy (pixels shared) carries it.
+            let buf = if frame.pts() == Some(pts) {
+                frame.clone()
+            } else {
+                let mut c = frame.copy();
+                if let Some(b) = c.get_mut() {
+                    b.set_pts(Some(pts));
+                    b.set_duration(Some(self.period_ns));
+                }
+                c
+            };
+            if pano.push_buffer(buf).is_err() {
                 self.stats.push_failed.incr();
             }
         }
-        self.stats.frames_out.incr();
-        self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
-        self.last_out = Some(pts);
-        self.release(frame);
     }
 
     fn finish(&mut self, summary: &mut PlaybackSummary) {
@@ -288,6 +347,9 @@ impl Playback {
         };
         summary.frames_in_window = unplayed as u64 + left;
         summary.ring = Some(self.ring.counters());
+        if let Some(f) = self.hold.frame.take() {
+            drop(f);
+        }
         for (_, buf) in self.ring.drain() {
             drop(buf);
         }
