@@ -19,6 +19,7 @@ pub mod output;
 pub mod playback;
 pub mod simsrc;
 pub mod stats;
+pub mod supervise;
 
 use crate::config::{Config, Source, redact};
 use crate::report::{CaptureReport, Drops, Quantiles, Report, RingReport, StageLatency};
@@ -91,6 +92,8 @@ pub const RING_HEADROOM: usize = 16;
 /// Extra pool buffers beyond the ring: queues, the sim's frame in progress, appsrc, the panorama
 /// encoder's queue.
 pub const POOL_HEADROOM: usize = 24;
+/// Length of the windows whose mean delays are compared for drift.
+const DRIFT_WINDOW_NS: u64 = 30_000_000_000;
 
 /// The result of a run.
 pub struct RunOutcome {
@@ -102,8 +105,31 @@ fn set_state(p: &Pipeline, s: State, what: &str) -> Result<(), String> {
     p.set_state(s).map(|_| ()).map_err(|e| format!("{what}: cannot go to {s:?}: {e}"))
 }
 
+/// Calls from the control thread at the moments of a run a supervisor (`pitchcam soak`) needs.
+/// Every method has an empty default.
+pub trait RunHooks {
+    /// Steady state reached (5 s after the first output frame).
+    fn warm(&mut self) {}
+    /// Once a second after warm-up, with the time since start (ns).
+    fn each_second(&mut self, _elapsed_ns: u64) {}
+    /// The run is about to stop (before any pipeline is torn down).
+    fn before_stop(&mut self) {}
+}
+
+struct NoHooks;
+impl RunHooks for NoHooks {}
+
 /// Runs the engine for `cfg` until the duration elapses or `stop` is set (SIGINT/SIGTERM).
 pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
+    run_with(cfg, stop, &mut NoHooks)
+}
+
+/// [`run`], calling `hooks` along the way.
+pub fn run_with(
+    cfg: &Config,
+    stop: &AtomicBool,
+    hooks: &mut dyn RunHooks,
+) -> Result<RunOutcome, String> {
     gst::init().map_err(|e| format!("GStreamer: {e}"))?;
     let source = Source::parse(&cfg.source.uri).map_err(|e| e.0)?;
     let dir = cfg.output.dir.clone();
@@ -184,6 +210,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         ),
         stats: stats.clone(),
         shutdown: shutdown.clone(),
+        stall: analysis::stall_from_env()?,
     };
     let analysis_handle =
         threads::spawn_rt("pitchcam-analysis", plan.analysis.clone(), move || analysis.run())
@@ -197,6 +224,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         capture::ProbeSinks { frames: frames_tx, analysis: analysis_tx, stats: stats.clone() },
     )?;
     let mut sim_thread = None;
+    let (sim_appsrc_tx, sim_appsrc_rx) = rtrb::RingBuffer::new(4);
+    let sim_outages = simsrc::outages_from_env()?;
     let sim_pool = if matches!(source, Source::Sim) {
         let caps = Caps::parse(&sim_caps).map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
@@ -244,6 +273,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             sim,
             fps,
             base_time,
+            appsrc_updates: sim_appsrc_rx,
+            outages: sim_outages,
             truth_log: truth_tx,
             stats: stats.clone(),
             shutdown: shutdown.clone(),
@@ -357,10 +388,46 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         shutdown: shutdown.clone(),
         crop_log: crop_tx,
         last_out: None,
+        hold: Default::default(),
     };
     let playback_handle =
         threads::spawn_rt("pitchcam-playback", plan.playback.clone(), move || playback.run())
             .map_err(|e| format!("cannot start the playback thread: {e}"))?;
+
+    // From here the supervisor owns the capture pipeline (and replaces it if the source is lost).
+    let mut supervisor = supervise::Supervisor::new(
+        capture,
+        source.clone(),
+        &cfg.source.uri,
+        &sim_caps,
+        pool_size,
+        base_time,
+        supervise::Policy {
+            reconnect: cfg.source.reconnect,
+            stall_ns: (cfg.source.stall_timeout_s * 1e9) as u64,
+            backoff: supervise::Backoff::new(1_000_000_000, (cfg.source.retry_max_s * 1e9) as u64),
+        },
+        sim_thread.is_some().then_some(sim_appsrc_tx),
+        monotonic_ns(),
+    );
+    // When the source is back, the recording starts a new segment.
+    let rec_names: Vec<String> = if cfg.output.record {
+        cfg.output.modes.iter().map(|m| format!("{m}_rec")).collect()
+    } else {
+        Vec::new()
+    };
+    let mut new_segment = || {
+        for n in &rec_names {
+            if let Ok(e) = playback_pipeline.by_name(n) {
+                let _ = e.emit_action("split-now");
+            }
+        }
+    };
+    let mut occupancy: Option<[u64; 2]> = None;
+    let mut delay_snaps: std::collections::VecDeque<(u64, pitchcam::core::stats::HistogramSnapshot)> =
+        std::collections::VecDeque::with_capacity(16);
+    let mut first_window: Option<pitchcam::core::stats::HistogramSnapshot> = None;
+    let mut warm_delay: Option<(u64, pitchcam::core::stats::HistogramSnapshot)> = None;
 
     // Control loop.
     let status = status::Status::new(stats.clone(), period_ns, delay_ns);
@@ -385,25 +452,33 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         if duration_ns.is_some_and(|d| now - start_wall >= d) {
             break;
         }
-        for (b, what) in [(&bus, "source"), (&out_bus, "output")] {
-            while let Some(msg) = b.timed_pop(Some(0)) {
-                match msg.view() {
-                    MessageView::Error(e) => {
-                        errors.push(format!("{what}: {e}"));
-                        natural_end = true;
-                    }
-                    MessageView::Warning(w) => warnings.push(format!("{what}: {w}")),
-                    MessageView::Eos if what == "source" => {
-                        capture_eos = true;
-                        if capture.live {
-                            natural_end = true;
-                        } else {
-                            // A file ended: the last `delay` of it is still in the window.
-                            shutdown.drain.store(true, Ordering::Release);
-                        }
-                    }
-                    _ => {}
+        for ev in supervisor.poll(now, stats.frames_in.get(), &mut new_segment) {
+            match ev {
+                supervise::SourceEvent::Fatal(e) => {
+                    errors.push(format!("source: {e}"));
+                    natural_end = true;
                 }
+                supervise::SourceEvent::Warning(w) => warnings.push(format!("source: {w}")),
+                supervise::SourceEvent::Notice(n) => warnings.push(n),
+                supervise::SourceEvent::Ended { live } => {
+                    capture_eos = true;
+                    if live {
+                        natural_end = true;
+                    } else {
+                        // A file ended: the last `delay` of it is still in the window.
+                        shutdown.drain.store(true, Ordering::Release);
+                    }
+                }
+            }
+        }
+        while let Some(msg) = out_bus.timed_pop(Some(0)) {
+            match msg.view() {
+                MessageView::Error(e) => {
+                    errors.push(format!("output: {e}"));
+                    natural_end = true;
+                }
+                MessageView::Warning(w) => warnings.push(format!("output: {w}")),
+                _ => {}
             }
         }
         if natural_end || shutdown.drained.load(Ordering::Acquire) {
@@ -443,9 +518,28 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
                 pitchcam::alloc_count::hot_allocations(),
                 stats.frames_out.get(),
             ));
+            warm_delay = Some((now, stats.delay_us.snapshot()));
+            hooks.warm();
         }
         if now - last_status >= 1_000_000_000 {
             last_status = now;
+            if let Some((t_warm, d0)) = &warm_delay {
+                let len = stats.ring_len.get();
+                if supervisor.state() == supervise::SourceState::Up {
+                    let o = occupancy.get_or_insert([len, len]);
+                    o[0] = o[0].min(len);
+                    o[1] = o[1].max(len);
+                }
+                let d = stats.delay_us.snapshot();
+                if first_window.is_none() && now - t_warm >= DRIFT_WINDOW_NS {
+                    first_window = Some(d.since(d0));
+                }
+                if delay_snaps.len() == delay_snaps.capacity() {
+                    delay_snaps.pop_front();
+                }
+                delay_snaps.push_back((now, d));
+                hooks.each_second(now - start_wall);
+            }
             if prepared {
                 rss.sample(now);
             }
@@ -458,6 +552,23 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         std::thread::sleep(Duration::from_millis(20));
     }
     status.finish();
+    hooks.before_stop();
+    let end_now = monotonic_ns();
+    let end_delay = stats.delay_us.snapshot();
+    let delay_drift_s = match (&first_window, delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS)) {
+        (Some(first), Some((_, snap))) if end_now - warm_at >= 2 * DRIFT_WINDOW_NS => {
+            let last = end_delay.since(snap);
+            match (first.mean(), last.mean()) {
+                (Some(a), Some(b)) => (b as f64 - a as f64) / 1e6,
+                _ => 0.0,
+            }
+        }
+        _ => 0.0,
+    };
+    let mut source_health = supervisor.report(end_now);
+    source_health.format_mismatch_frames = stats.format_mismatch.get();
+    let capture = supervisor.into_capture();
+    let bus = capture.as_ref().map(|c| c.pipeline.bus());
 
     // Stop: source first (EOS through the capture pipeline), then playback (EOS into the
     // encoders so the muxers finalise the files), then tear down.
@@ -465,12 +576,16 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     shutdown.stop_capture.store(true, Ordering::Release);
     if sim_thread.is_none()
         && !capture_eos
+        && let Some(c) = &capture
         && let Ok(eos) = gst::Event::eos()
     {
-        let _ = capture.pipeline.send_event(eos);
+        let _ = c.pipeline.send_event(eos);
     }
     let t_stop = monotonic_ns();
-    while !capture_eos && monotonic_ns() - t_stop < 3_000_000_000 {
+    while let Some(bus) = &bus
+        && !capture_eos
+        && monotonic_ns() - t_stop < 3_000_000_000
+    {
         if let Some(msg) = bus.timed_pop(Some(50_000_000)) {
             match msg.view() {
                 MessageView::Eos => capture_eos = true,
@@ -483,7 +598,9 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         }
     }
     let sim_cpu = sim_thread.map(|h| h.join().unwrap_or(0));
-    let _ = capture.pipeline.set_state(State::Null);
+    if let Some(c) = &capture {
+        let _ = c.pipeline.set_state(State::Null);
+    }
     shutdown.capture_done.store(true, Ordering::Release);
     analysis_handle.thread().unpark();
     let analysis_cpu = analysis_handle.join().unwrap_or(0);
@@ -564,12 +681,18 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         frames_dropped,
         drops,
         frames_in_window_at_stop: summary.frames_in_window,
+        frames_repeated: stats.frames_repeated.get(),
         fps_out: steady_fps(&steady, frames_out, out_span_s, period_ns),
         delay_s: end.delay.mean().unwrap_or(0) as f64 / 1e6,
         delay_range_s: [
             end.delay.min().unwrap_or(0) as f64 / 1e6,
             end.delay.max().unwrap_or(0) as f64 / 1e6,
         ],
+        delay_scheduled_range_s: {
+            let s = stats.sched_delay_us.snapshot();
+            [s.min().unwrap_or(0) as f64 / 1e6, s.max().unwrap_or(0) as f64 / 1e6]
+        },
+        delay_drift_s,
         tick_lateness_us: Quantiles::from_ns(&steady.tick_late),
         late_ticks: stats.late_ticks.get(),
         stage_us: StageLatency {
@@ -608,7 +731,9 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             no_pts: ring_counters.no_pts,
             restarts: ring_counters.restarts,
             gaps: ring_counters.gaps,
+            steady_occupancy: occupancy.unwrap_or_default(),
         },
+        source_health,
         recordings,
         warnings,
         errors,
