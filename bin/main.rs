@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod engine;
 mod report;
+mod soak;
 
 use clap::Parser;
 use cli::{Cli, Command, RunArgs};
@@ -19,7 +20,13 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => cmd_run(&args),
         Command::Cores(_) => cmd_cores(),
-        Command::Soak(_) | Command::Replay(_) => Err("not available in this build yet".to_string()),
+        Command::Soak(args) => match soak::cmd_soak(&args) {
+            Ok(true) => Ok(()),
+            // The verdict is printed; FAIL is exit 1 (2 stays "could not run").
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::Replay(_) => Err("not available in this build yet".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
