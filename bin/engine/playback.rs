@@ -8,8 +8,10 @@
 //!
 //! Schedule: tick `j` shows the frame with PTS `first + j·P` at `base + first + j·P + delay`,
 //! looked up as "at or before `first + j·P + P/2`" so capture jitter of up to half a period still
-//! finds the right frame. A tick later than one period is counted and the schedule jumps to the
-//! current tick (frames in between are skipped and counted): no burst, no drift.
+//! finds the right frame. A tick later than one period is counted; if it missed at most
+//! [`CATCH_UP_MAX`] ticks it outputs their frames at once (same PTS: the recording has no hole),
+//! otherwise the schedule jumps to the current tick (frames in between are skipped and
+//! counted). Either way, no drift.
 
 use super::stats::EngineStats;
 use super::{FrameMsg, Shutdown};
@@ -28,6 +30,9 @@ use std::time::Duration;
 pub const RING_MAX: usize = 1024;
 /// Observation window of the planner (frames).
 pub const PLAN_WINDOW: usize = 512;
+/// Missed ticks a late tick makes up for at once (more: it skips ahead). Below the output
+/// pool's 16 buffers, so a burst never exhausts it.
+pub const CATCH_UP_MAX: u64 = 8;
 /// Widest output the crop-scaler supports.
 pub const MAX_OUT_W: usize = 7680;
 
@@ -130,12 +135,25 @@ impl Playback {
             self.stats.tick_late_ns.record(late);
             self.stats.ticks.incr();
             if late > p {
-                // Resume on the schedule at the current tick instead of catching up in a burst.
                 self.stats.late_ticks.incr();
-                j += (late / p) as i64;
+                let behind = late / p;
+                if behind <= CATCH_UP_MAX {
+                    // A short stall (scheduler, VM): output the frames whose ticks were missed,
+                    // now, with their own PTS — the encoder's queue absorbs the burst and the
+                    // recording and stream see no hole.
+                    for _ in 0..behind {
+                        let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
+                        self.tick(key, now);
+                        j += 1;
+                    }
+                } else {
+                    // A long one: resume on the schedule at the current tick; the frames in
+                    // between are skipped and counted.
+                    j += behind as i64;
+                }
             }
             let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
-            self.tick(key, now, deadline);
+            self.tick(key, now);
             j += 1;
             if self.shutdown.draining()
                 && self.frames.is_empty()
@@ -210,7 +228,7 @@ impl Playback {
         }
     }
 
-    fn tick(&mut self, key: Option<u64>, now: u64, deadline: u64) {
+    fn tick(&mut self, key: Option<u64>, now: u64) {
         let _hot = HotSection::enter();
         while let Ok(msg) = self.frames.pop() {
             self.store(msg);
@@ -251,9 +269,9 @@ impl Playback {
         self.push_outputs(&frame, cam.rect, pts, true);
         self.stats.frames_out.incr();
         self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
-        self.stats
-            .sched_delay_us
-            .record(deadline.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
+        // The tick's scheduled time is its slot + delay (a late tick moved `j`, so not
+        // necessarily the deadline it slept for).
+        self.stats.sched_delay_us.record((slot + self.delay_ns).saturating_sub(pts) / 1000);
         self.last_out = Some(pts);
         self.hold.crop = Some(cam.rect);
         if let Some(old) = self.hold.frame.replace(frame) {
