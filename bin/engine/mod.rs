@@ -433,8 +433,8 @@ pub fn run_with(
     let status = status::Status::new(stats.clone(), period_ns, delay_ns);
     let mut rss = status::RssSampler::new();
     let duration_ns = cfg.run.effective_duration(&cfg.source.uri).map(|s| (s * 1e9) as u64);
-    let mut truths = Vec::new();
-    let mut crops = Vec::new();
+    // Matched as they come, in bounded memory: a run of hours keeps no per-frame history.
+    let mut ball = BallInFrame::default();
     let mut obs_log = Vec::new();
     let mut capture_eos = false;
     let mut natural_end = false;
@@ -485,10 +485,10 @@ pub fn run_with(
             break;
         }
         while let Ok(t) = truth_rx.pop() {
-            truths.push(t);
+            ball.truth(&t);
         }
         while let Ok(c) = crop_rx.pop() {
-            crops.push(c);
+            ball.crop(c.0, c.1);
         }
         if let Some(r) = &mut log_rx {
             while let Ok(o) = r.pop() {
@@ -630,10 +630,10 @@ pub fn run_with(
     reaper.thread().unpark();
     let _ = reaper.join();
     while let Ok(t) = truth_rx.pop() {
-        truths.push(t);
+        ball.truth(&t);
     }
     while let Ok(c) = crop_rx.pop() {
-        crops.push(c);
+        ball.crop(c.0, c.1);
     }
     if let Some(r) = &mut log_rx {
         while let Ok(o) = r.pop() {
@@ -740,8 +740,8 @@ pub fn run_with(
         ..Default::default()
     };
     let _ = (analysis_cpu, &obs_log);
-    if !truths.is_empty() {
-        report.ball_in_frame = Some(ball_in_frame(&truths, &crops));
+    if ball.any_truth {
+        report.ball_in_frame = Some(ball.ratio());
     }
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("report.json"), json + "\n")
@@ -803,27 +803,47 @@ fn list_recordings(dir: &std::path::Path) -> Vec<String> {
     v
 }
 
-fn ball_in_frame(
-    truths: &[pitchcam::core::sim::truth::Truth],
-    crops: &[(u64, pitchcam::core::geom::Rect)],
-) -> f64 {
-    let mut n = 0u64;
-    let mut inside = 0u64;
-    let mut ti = 0;
-    for (pts, rect) in crops {
-        while ti < truths.len() && truths[ti].pts < *pts {
-            ti += 1;
+/// Share of in-play frames whose true ball (sim) was inside the output crop, matched as truths
+/// (at capture) and crops (a delay later) arrive. Holds at most [`BallInFrame::PENDING_MAX`]
+/// small records however long the run.
+#[derive(Default)]
+struct BallInFrame {
+    /// Truths not yet matched: (pts, ball position, in play).
+    pending: std::collections::VecDeque<(u64, [f32; 2], bool)>,
+    any_truth: bool,
+    n: u64,
+    inside: u64,
+}
+
+impl BallInFrame {
+    /// More than the delay window at the highest delay and frame rate (15 s × 240 fps).
+    const PENDING_MAX: usize = 4096;
+
+    fn truth(&mut self, t: &pitchcam::core::sim::truth::Truth) {
+        self.any_truth = true;
+        if self.pending.len() == Self::PENDING_MAX {
+            self.pending.pop_front();
         }
-        let Some(t) = truths.get(ti) else { break };
-        if t.pts != *pts || !t.ball.in_play {
-            continue;
+        self.pending.push_back((t.pts, t.ball.pos, t.ball.in_play));
+    }
+
+    fn crop(&mut self, pts: u64, rect: pitchcam::core::geom::Rect) {
+        while self.pending.front().is_some_and(|t| t.0 < pts) {
+            self.pending.pop_front();
         }
-        n += 1;
-        if rect.contains(t.ball.pos[0], t.ball.pos[1]) {
-            inside += 1;
+        let Some(&(tp, pos, in_play)) = self.pending.front() else { return };
+        if tp != pts || !in_play {
+            return;
+        }
+        self.n += 1;
+        if rect.contains(pos[0], pos[1]) {
+            self.inside += 1;
         }
     }
-    if n == 0 { 0.0 } else { inside as f64 / n as f64 }
+
+    fn ratio(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { self.inside as f64 / self.n as f64 }
+    }
 }
 
 pub mod status;
