@@ -238,13 +238,23 @@ pub fn run_with(
         None
     };
 
-    set_state(&capture.pipeline, State::Playing, "capture pipeline")?;
+    // A source that cannot start says why on its bus: that reason leads the message.
+    let start_failed = |e: String| {
+        let why = bus_error(&capture.pipeline);
+        let _ = capture.pipeline.set_state(State::Null);
+        match why {
+            Some(w) => format!("source {}: {w}", redact(&cfg.source.uri)),
+            None => format!("source {}: {e}", redact(&cfg.source.uri)),
+        }
+    };
+    if let Err(e) = set_state(&capture.pipeline, State::Playing, "capture pipeline") {
+        return Err(start_failed(e));
+    }
     // The base time is only assigned once the pipeline has really reached PLAYING (a file source
     // prerolls first); everything is scheduled from it.
     let (reached, _, _) = capture.pipeline.state(Some(10_000_000_000));
     if let Err(e) = reached {
-        let _ = capture.pipeline.set_state(State::Null);
-        return Err(format!("source {}: {e}", redact(&cfg.source.uri)));
+        return Err(start_failed(e.to_string()));
     }
     let base_time = capture.pipeline.base_time();
     let start_wall = monotonic_ns();
@@ -747,6 +757,30 @@ pub fn run_with(
     std::fs::write(dir.join("report.json"), json + "\n")
         .map_err(|e| format!("cannot write {}: {e}", dir.join("report.json").display()))?;
     Ok(RunOutcome { report })
+}
+
+/// The first error waiting on a pipeline's bus, with its debug details' last line.
+fn bus_error(p: &Pipeline) -> Option<String> {
+    let bus = p.bus();
+    while let Some(msg) = bus.timed_pop(Some(0)) {
+        if let Some(e) = msg.parse_error() {
+            let detail = e.debug.as_deref().and_then(|d| d.lines().last()).unwrap_or("");
+            // uridecodebin asks for a decoder for every stream it cannot expose; for a file
+            // with audio only that reads as a missing plug-in, when the truth is "no video".
+            if e.message.contains("missing a plug-in")
+                && detail.contains("audio/")
+                && !detail.contains("video/")
+            {
+                return Some(format!("it has no video stream ({detail})"));
+            }
+            return Some(if detail.is_empty() {
+                format!("{} ({})", e.message, e.source.unwrap_or_default())
+            } else {
+                format!("{} ({}: {detail})", e.message, e.source.unwrap_or_default())
+            });
+        }
+    }
+    None
 }
 
 fn steady_fps(_steady: &stats::Snapshots, frames_out: u64, out_span_s: f64, period_ns: u64) -> f64 {
