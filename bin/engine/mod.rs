@@ -761,8 +761,9 @@ pub fn run_with(
 
 /// The first error waiting on a pipeline's bus, with its debug details' last line.
 fn bus_error(p: &Pipeline) -> Option<String> {
-    let bus = p.bus();
-    while let Some(msg) = bus.timed_pop(Some(0)) {
+    // The error may be posted just after the state change gave up.
+    let msg = p.bus().timed_pop_filtered(Some(1_000_000_000), gst::MessageType::ERROR);
+    if let Some(msg) = msg {
         if let Some(e) = msg.parse_error() {
             let detail = e.debug.as_deref().and_then(|d| d.lines().last()).unwrap_or("");
             // uridecodebin asks for a decoder for every stream it cannot expose; for a file
