@@ -76,12 +76,15 @@ pub struct Decoded {
 }
 
 impl Decoded {
-    /// Steps between consecutive PTS that are not one frame period (± 1.5 ms: Matroska keeps
-    /// milliseconds).
+    /// Steps between consecutive PTS where a frame is missing (a step of 1.5 periods or more)
+    /// or two frames crowd one slot (half a period or less), with 1.5 ms for Matroska's
+    /// millisecond timestamps. A step in between is one frame: a live source's own phase, which
+    /// shifts when it is reopened, moves it away from exactly one period.
     pub fn gaps(&self, period_ns: u64) -> usize {
         let mut p = self.pts.clone();
         p.sort_unstable();
-        p.windows(2).filter(|w| ((w[1] - w[0]) as i64 - period_ns as i64).abs() > 1_500_000).count()
+        let (lo, hi) = (period_ns as f64 * 0.5 - 1.5e6, period_ns as f64 * 1.5 + 1.5e6);
+        p.windows(2).filter(|w| !(lo..hi).contains(&((w[1] - w[0]) as f64))).count()
     }
 }
 
