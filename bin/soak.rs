@@ -274,7 +274,10 @@ fn parent(args: &SoakArgs, cfg: &Config) -> Result<bool, String> {
 
     println!("\npitchcam soak: {}", if pass { "PASS" } else { "FAIL" });
     for c in &checks {
-        println!("  {:<4} {:<34} {:<40} (threshold: {})", c.result, c.name, c.measured, c.threshold);
+        println!(
+            "  {:<4} {:<34} {:<40} (threshold: {})",
+            c.result, c.name, c.measured, c.threshold
+        );
     }
     println!("report: {}", report_path.display());
     Ok(pass)
@@ -320,8 +323,8 @@ fn judge(
     check(&mut c, "frames output", out > 0.0, format!("{out}"), "> 0");
     let dropped = num(r, &["frames_dropped"]);
     check(&mut c, "frames dropped", dropped == 0.0, format!("{dropped}"), "0");
-    let lost_obs = num(r, &["drops", "analysis_queue_full"])
-        + num(r, &["capture", "observation_queue_full"]);
+    let lost_obs =
+        num(r, &["drops", "analysis_queue_full"]) + num(r, &["capture", "observation_queue_full"]);
     check(&mut c, "observations lost", lost_obs == 0.0, format!("{lost_obs}"), "0");
     let outages = num(r, &["source_health", "outages"]);
     check(&mut c, "source outages", outages == 0.0, format!("{outages}"), "0");
@@ -394,7 +397,11 @@ fn judge(
         format!(
             "net {:+} over {windows} checkpoints{}",
             f.net_total,
-            if f.tracer_errors.is_empty() { String::new() } else { format!("; {:?}", f.tracer_errors) }
+            if f.tracer_errors.is_empty() {
+                String::new()
+            } else {
+                format!("; {:?}", f.tracer_errors)
+            }
         ),
         &format!("≤ {LEAK_NET_MAX} objects in flight"),
     );
@@ -420,7 +427,8 @@ pub struct Segment {
 pub fn read_segment(path: &Path) -> (Segment, Vec<u64>) {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut seg = Segment { file: name, ..Default::default() };
-    let demux = if path.extension().is_some_and(|e| e == "mp4") { "qtdemux" } else { "matroskademux" };
+    let demux =
+        if path.extension().is_some_and(|e| e == "mp4") { "qtdemux" } else { "matroskademux" };
     let desc = format!(
         "filesrc location=\"{}\" ! {demux} ! h264parse ! identity name=parsed ! avdec_h264 ! fakesink name=out sync=false",
         path.display()
@@ -508,7 +516,10 @@ fn check_recordings(cfg: &Config, r: &serde_json::Value, checks: &mut Vec<Check>
             n_files += 1;
             let (s, mut pts) = read_segment(&dir.join(f));
             if s.error.is_some() || s.decoded != s.frames || s.frames == 0 {
-                bad.push(format!("{f}: {} demuxed, {} decoded, {:?}", s.frames, s.decoded, s.error));
+                bad.push(format!(
+                    "{f}: {} demuxed, {} decoded, {:?}",
+                    s.frames, s.decoded, s.error
+                ));
             }
             // Each segment on its own: its timestamps may restart.
             pts.sort_unstable();
@@ -526,7 +537,11 @@ fn check_recordings(cfg: &Config, r: &serde_json::Value, checks: &mut Vec<Check>
             checks,
             &format!("{mode}: segments readable"),
             n_files > 0 && bad.is_empty(),
-            if bad.is_empty() { format!("{n_files} segments, every frame decodes") } else { bad.join("; ") },
+            if bad.is_empty() {
+                format!("{n_files} segments, every frame decodes")
+            } else {
+                bad.join("; ")
+            },
             "every segment demuxes and decodes entirely",
         );
         check(
@@ -540,7 +555,11 @@ fn check_recordings(cfg: &Config, r: &serde_json::Value, checks: &mut Vec<Check>
             checks,
             &format!("{mode}: contiguous, covering the output"),
             gaps == 0 && (span - total * period_ns).abs() <= tol * n_files as f64,
-            format!("{gaps} gaps; {:.3} s recorded for {:.3} s of frames", span / 1e9, total * period_ns / 1e9),
+            format!(
+                "{gaps} gaps; {:.3} s recorded for {:.3} s of frames",
+                span / 1e9,
+                total * period_ns / 1e9
+            ),
             "no missing frame; duration = frames × period",
         );
     }

@@ -77,7 +77,10 @@ fn out_of_range_numbers_are_named() {
 fn cores_that_do_not_exist_are_refused() {
     config_refused("core", "[threads]\nanalysis_core = 4096\n", &["threads.analysis_core", "4096"]);
     let dir = out_dir("badcli-core");
-    refused(&["run", "--playback-core", "999", "--out", dir.to_str().unwrap()], &["threads.playback_core"]);
+    refused(
+        &["run", "--playback-core", "999", "--out", dir.to_str().unwrap()],
+        &["threads.playback_core"],
+    );
 }
 
 #[test]
@@ -120,7 +123,10 @@ fn bad_command_line_values_are_named() {
 #[test]
 fn malformed_fault_switches_are_refused() {
     let dir = out_dir("badcli-fault");
-    let o = run(&["run", "--duration", "5", "--out", dir.to_str().unwrap()], &[("PITCHCAM_FAULT_SIM_OUTAGE", "5")]);
+    let o = run(
+        &["run", "--duration", "5", "--out", dir.to_str().unwrap()],
+        &[("PITCHCAM_FAULT_SIM_OUTAGE", "5")],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("PITCHCAM_FAULT_SIM_OUTAGE"), "{}", text(&o));
 }

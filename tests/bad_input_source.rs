@@ -9,8 +9,19 @@ use faults_support::*;
 fn refused(source: &str, expect: &[&str]) {
     let dir = out_dir("badsrc");
     let o = run(
-        &["run", "--source", source, "--duration", "10", "--delay", "1", "--out", dir.to_str().unwrap(),
-          "--camera-size", "320x180"],
+        &[
+            "run",
+            "--source",
+            source,
+            "--duration",
+            "10",
+            "--delay",
+            "1",
+            "--out",
+            dir.to_str().unwrap(),
+            "--camera-size",
+            "320x180",
+        ],
         &[],
     );
     let t = text(&o);
@@ -61,7 +72,10 @@ fn odd_frame_sizes_are_refused() {
 #[test]
 fn formats_the_pipeline_cannot_take() {
     refused("gst:audiotestsrc", &["could not link"]);
-    refused("gst:videotestsrc ! video/x-bayer,format=rggb,width=320,height=176", &["video/x-bayer"]);
+    refused(
+        "gst:videotestsrc ! video/x-bayer,format=rggb,width=320,height=176",
+        &["video/x-bayer"],
+    );
 }
 
 #[test]
@@ -79,8 +93,19 @@ fn broken_descriptions_and_devices() {
 fn a_source_without_frames_is_retried() {
     let dir = out_dir("badsrc-noframes");
     let o = run(
-        &["run", "--source", "gst:videotestsrc num-buffers=0 ! video/x-raw,width=320,height=176",
-          "--duration", "6", "--delay", "1", "--out", dir.to_str().unwrap(), "--camera-size", "320x180"],
+        &[
+            "run",
+            "--source",
+            "gst:videotestsrc num-buffers=0 ! video/x-raw,width=320,height=176",
+            "--duration",
+            "6",
+            "--delay",
+            "1",
+            "--out",
+            dir.to_str().unwrap(),
+            "--camera-size",
+            "320x180",
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -103,8 +128,19 @@ fn run_counted_with(source: &str, name: &str, reconnect: bool) -> serde_json::Va
         .replace("[source]\n", &format!("[source]\nreconnect = {reconnect}\n"));
     std::fs::write(&cfg, t).unwrap();
     let o = run(
-        &["run", "--config", cfg.to_str().unwrap(), "--source", source, "--duration", "12", "--out",
-          dir.to_str().unwrap(), "--camera-size", "320x180"],
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--source",
+            source,
+            "--duration",
+            "12",
+            "--out",
+            dir.to_str().unwrap(),
+            "--camera-size",
+            "320x180",
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -166,10 +202,15 @@ fn repeated_timestamps_are_refused_and_counted() {
 #[test]
 fn timestamps_jumping_back_are_counted() {
     let clip = |n: u32| {
-        format!("videotestsrc num-buffers={n} ! video/x-raw,width=320,height=176,framerate=30/1 ! c. ")
+        format!(
+            "videotestsrc num-buffers={n} ! video/x-raw,width=320,height=176,framerate=30/1 ! c. "
+        )
     };
     // Small step back: first clip 0.5 s, second from 0 again.
-    let r = run_counted(&format!("gst:{}{}concat name=c adjust-base=false", clip(15), clip(45)), "badts-late");
+    let r = run_counted(
+        &format!("gst:{}{}concat name=c adjust-base=false", clip(15), clip(45)),
+        "badts-late",
+    );
     assert_eq!(num(&r, &["frames_in"]), 60.0);
     // The second clip's frames 0..13 are behind the first clip's last (14): late; its frame 14
     // has the same timestamp: a duplicate; 15.. are stored.

@@ -94,18 +94,27 @@ fn hostile_values_pass_through_real_buffers_and_are_counted() {
     let cases: Vec<(&str, Vec<f32>)> = vec![
         ("all NaN", vec![f32::NAN; 9 * ANCHORS as usize]),
         ("all +Inf", vec![f32::INFINITY; 9 * ANCHORS as usize]),
-        ("-Inf scores, NaN boxes", head(|_| [f32::NAN, f32::NAN, 1.0, 1.0, f32::NEG_INFINITY, 0.0, 0.0, 0.0, 0.0])),
-        ("absurd boxes", head(|a| {
-            let s = if a % 2 == 0 { 1e30 } else { -1e30 };
-            [s, s, s.abs(), 1e38, 0.9, 0.0, 0.0, 0.0, 0.0]
-        })),
+        (
+            "-Inf scores, NaN boxes",
+            head(|_| [f32::NAN, f32::NAN, 1.0, 1.0, f32::NEG_INFINITY, 0.0, 0.0, 0.0, 0.0]),
+        ),
+        (
+            "absurd boxes",
+            head(|a| {
+                let s = if a % 2 == 0 { 1e30 } else { -1e30 };
+                [s, s, s.abs(), 1e38, 0.9, 0.0, 0.0, 0.0, 0.0]
+            }),
+        ),
         ("negative sizes", head(|_| [320.0, 320.0, -50.0, -50.0, 0.9, 0.0, 0.0, 0.0, 0.0])),
         // Every anchor of two heads above threshold, spread out so NMS keeps many: 16800
         // candidates for a detector that holds 4096.
-        ("more candidates than capacity", head(|a| {
-            let (x, y) = ((a % 100) as f32 * 6.4 + 3.0, (a / 100) as f32 * 7.6 + 3.0);
-            [x, y, 2.0, 2.0, 0.3 + (a % 7) as f32 * 0.1, 0.0, 0.0, 0.0, 0.0]
-        })),
+        (
+            "more candidates than capacity",
+            head(|a| {
+                let (x, y) = ((a % 100) as f32 * 6.4 + 3.0, (a / 100) as f32 * 7.6 + 3.0);
+                [x, y, 2.0, 2.0, 0.3 + (a % 7) as f32 * 0.1, 0.0, 0.0, 0.0, 0.0]
+            }),
+        ),
     ];
     for (i, (_, values)) in cases.iter().enumerate() {
         let mut f = frame();
@@ -113,8 +122,12 @@ fn hostile_values_pass_through_real_buffers_and_are_counted() {
         b.set_pts(Some(i as u64 * 33_333_333));
         let mut all = values.clone();
         all.extend_from_slice(values);
-        tensor_meta::attach(b, storage(&all), &[desc(0, 9, ANCHORS), desc(9 * ANCHORS, 9, ANCHORS)])
-            .unwrap();
+        tensor_meta::attach(
+            b,
+            storage(&all),
+            &[desc(0, 9, ANCHORS), desc(9 * ANCHORS, 9, ANCHORS)],
+        )
+        .unwrap();
         src.push_buffer(f).unwrap();
     }
     src.end_of_stream().unwrap();
@@ -133,13 +146,17 @@ fn hostile_values_pass_through_real_buffers_and_are_counted() {
         }
         .expect("the tensors survived the pipeline");
         let mapped = ft.map().expect("valid tensors map");
-        let st = det.detect(mapped.tensors(), &params, &mut out).expect("decode never fails on values");
+        let st =
+            det.detect(mapped.tensors(), &params, &mut out).expect("decode never fails on values");
         println!("{name:32} {st:?}");
         assert_eq!(st.anchors, 2 * ANCHORS, "{name}");
         assert!(st.written <= 300 && st.kept <= 300, "{name}: max_det holds");
         for d in &out[..st.written as usize] {
             assert!(d.x1 <= d.x2 && d.y1 <= d.y2, "{name}: {d:?}");
-            assert!(d.x2 <= 5700 * 256 && d.y2 <= 1900 * 256 && d.x1 >= 0 && d.y1 >= 0, "{name}: inside: {d:?}");
+            assert!(
+                d.x2 <= 5700 * 256 && d.y2 <= 1900 * 256 && d.x1 >= 0 && d.y1 >= 0,
+                "{name}: inside: {d:?}"
+            );
         }
         match *name {
             "all NaN" | "-Inf scores, NaN boxes" => {

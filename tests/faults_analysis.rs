@@ -13,7 +13,15 @@ fn stalled_analysis_costs_observations_never_frames() {
     let dir = out_dir("fault-analysis-stall");
     let cfg = ci_config(&dir, 60, "");
     let o = run(
-        &["run", "--config", cfg.to_str().unwrap(), "--duration", "14", "--out", dir.to_str().unwrap()],
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--duration",
+            "14",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
         &[("PITCHCAM_FAULT_ANALYSIS_STALL_MS", "3000@60")],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -25,19 +33,27 @@ fn stalled_analysis_costs_observations_never_frames() {
     // Capture and playback went on: every captured frame was output or is in the delay window.
     assert_eq!(num(&r, &["drops", "capture_queue_full"]), 0.0, "capture never blocked");
     assert_eq!(
-        num(&r, &["frames_out"]) + num(&r, &["frames_in_window_at_stop"]) + num(&r, &["frames_dropped"]),
+        num(&r, &["frames_out"])
+            + num(&r, &["frames_in_window_at_stop"])
+            + num(&r, &["frames_dropped"]),
         num(&r, &["frames_in"])
     );
     assert_eq!(num(&r, &["frames_repeated"]), 0.0, "frames kept coming: nothing to hold");
     let d = &r["delay_scheduled_range_s"];
-    assert!(d[0].as_f64().unwrap() >= 2.0 - 1.0 / 30.0 && d[1].as_f64().unwrap() <= 2.0 + 1.0 / 30.0, "{d}");
+    assert!(
+        d[0].as_f64().unwrap() >= 2.0 - 1.0 / 30.0 && d[1].as_f64().unwrap() <= 2.0 + 1.0 / 30.0,
+        "{d}"
+    );
     assert_recording_complete(&dir, &r);
 }
 
 #[test]
 fn a_malformed_stall_switch_is_refused() {
     let dir = out_dir("fault-analysis-stall-bad");
-    let o = run(&["run", "--duration", "5", "--out", dir.to_str().unwrap()], &[("PITCHCAM_FAULT_ANALYSIS_STALL_MS", "soon")]);
+    let o = run(
+        &["run", "--duration", "5", "--out", dir.to_str().unwrap()],
+        &[("PITCHCAM_FAULT_ANALYSIS_STALL_MS", "soon")],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("PITCHCAM_FAULT_ANALYSIS_STALL_MS"), "{}", text(&o));
 }

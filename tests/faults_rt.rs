@@ -12,10 +12,23 @@ fn without_cap_sys_nice_it_warns_and_runs() {
     let dir = out_dir("fault-no-rt");
     let cfg = ci_config(&dir, 60, "");
     let o = Command::new("setpriv")
-        .args(["--inh-caps=-sys_nice", "--bounding-set=-sys_nice", "--ambient-caps=-sys_nice", "--"])
+        .args([
+            "--inh-caps=-sys_nice",
+            "--bounding-set=-sys_nice",
+            "--ambient-caps=-sys_nice",
+            "--",
+        ])
         .args(["prlimit", "--rtprio=0:0", "--"])
         .arg(BIN)
-        .args(["run", "--config", cfg.to_str().unwrap(), "--duration", "8", "--out", dir.to_str().unwrap()])
+        .args([
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--duration",
+            "8",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
         .output()
         .expect("setpriv and prlimit (util-linux: run scripts/setup)");
     let t = text(&o);
@@ -36,7 +49,18 @@ fn with_cap_sys_nice_it_gets_realtime() {
     }
     let dir = out_dir("fault-rt");
     let cfg = ci_config(&dir, 60, "");
-    let o = run(&["run", "--config", cfg.to_str().unwrap(), "--duration", "6", "--out", dir.to_str().unwrap()], &[]);
+    let o = run(
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--duration",
+            "6",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(report(&dir)["rt_active"], serde_json::Value::Bool(true));
 }

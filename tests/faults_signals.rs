@@ -50,11 +50,22 @@ fn sigkill_mid_recording_loses_only_the_unwritten_tail() {
         let d = decode(s);
         assert!(d.error.is_none(), "finished segment {} plays: {:?}", s.display(), d.error);
         assert_eq!(d.frames, d.decoded);
-        assert!(d.frames >= 55, "{}: a 2-s segment holds about 60 frames, got {}", s.display(), d.frames);
+        assert!(
+            d.frames >= 55,
+            "{}: a 2-s segment holds about 60 frames, got {}",
+            s.display(),
+            d.frames
+        );
         assert_eq!(d.gaps(1_000_000_000 / 30), 0, "{}", s.display());
     }
     let d = decode(open);
-    println!("open segment {}: {} frames demuxed, {} decoded, ended with {:?}", open.display(), d.frames, d.decoded, d.error);
+    println!(
+        "open segment {}: {} frames demuxed, {} decoded, ended with {:?}",
+        open.display(),
+        d.frames,
+        d.decoded,
+        d.error
+    );
     assert!(d.decoded >= 1, "the open segment is recoverable: {d:?}");
     assert_eq!(d.gaps(1_000_000_000 / 30), 0);
 }
@@ -78,6 +89,7 @@ fn sigint_finalises_every_file_and_exits_0() {
 
 /// `kill(2)` through the `kill` command, so the test has no `unsafe`.
 fn send_signal(child: &mut std::process::Child, sig: i32) {
-    let st = Command::new("kill").arg(format!("-{sig}")).arg(child.id().to_string()).status().unwrap();
+    let st =
+        Command::new("kill").arg(format!("-{sig}")).arg(child.id().to_string()).status().unwrap();
     assert!(st.success());
 }

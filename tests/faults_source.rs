@@ -9,11 +9,15 @@
 mod faults_support;
 use faults_support::*;
 
-const LIVE_3S: &str =
-    "gst:videotestsrc is-live=true num-buffers=90 ! video/x-raw,width=320,height=176,framerate=30/1";
+const LIVE_3S: &str = "gst:videotestsrc is-live=true num-buffers=90 ! video/x-raw,width=320,height=176,framerate=30/1";
 
 fn events(r: &serde_json::Value) -> String {
-    r["source_health"]["events"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned() + "\n").collect()
+    r["source_health"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_owned() + "\n")
+        .collect()
 }
 
 /// A `gst:` source that ends (EOS) every 3 s is reopened every time, after 1 s.
@@ -22,8 +26,19 @@ fn gst_source_that_ends_is_reopened_and_nothing_recorded_is_lost() {
     let dir = out_dir("fault-gst-eos");
     let cfg = ci_config(&dir, 60, "");
     let o = run(
-        &["run", "--config", cfg.to_str().unwrap(), "--source", LIVE_3S, "--duration", "13",
-          "--out", dir.to_str().unwrap(), "--camera-size", "320x180"],
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--source",
+            LIVE_3S,
+            "--duration",
+            "13",
+            "--out",
+            dir.to_str().unwrap(),
+            "--camera-size",
+            "320x180",
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -45,7 +60,10 @@ fn gst_source_that_ends_is_reopened_and_nothing_recorded_is_lost() {
     assert_eq!(num(&r, &["ring", "late"]), 0.0);
     // … the delay is the configured one again after each reopen (scheduled, per frame) …
     let d = &r["delay_scheduled_range_s"];
-    assert!(d[0].as_f64().unwrap() >= 2.0 - 1.0 / 30.0 && d[1].as_f64().unwrap() <= 2.0 + 1.0 / 30.0, "{d}");
+    assert!(
+        d[0].as_f64().unwrap() >= 2.0 - 1.0 / 30.0 && d[1].as_f64().unwrap() <= 2.0 + 1.0 / 30.0,
+        "{d}"
+    );
     // … and the recording splits at each return and holds every output frame.
     let n = assert_recording_complete(&dir, &r);
     assert!(n as f64 >= num(&r, &["source_health", "reopened"]), "a new segment per return: {n}");
@@ -58,7 +76,15 @@ fn sim_outage_with_error_reopens_with_backoff() {
     let dir = out_dir("fault-sim-outage");
     let cfg = ci_config(&dir, 60, "");
     let o = run(
-        &["run", "--config", cfg.to_str().unwrap(), "--duration", "22", "--out", dir.to_str().unwrap()],
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--duration",
+            "22",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
         &[("PITCHCAM_FAULT_SIM_OUTAGE", "5:4:error")],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -69,7 +95,10 @@ fn sim_outage_with_error_reopens_with_backoff() {
     assert_eq!(num(&r, &["source_health", "reopened"]), 1.0, "{ev}");
     assert!(num(&r, &["source_health", "failed_attempts"]) >= 1.0, "{ev}");
     assert!(ev.contains("camera disconnected"), "the error is named: {ev}");
-    assert!(ev.contains("reopening in 1 s") && ev.contains("next in 2 s"), "backoff 1 s, 2 s: {ev}");
+    assert!(
+        ev.contains("reopening in 1 s") && ev.contains("next in 2 s"),
+        "backoff 1 s, 2 s: {ev}"
+    );
     let down = num(&r, &["source_health", "down_s"]);
     assert!((4.0..12.0).contains(&down), "down {down} s");
     assert!(!r["source_health"]["down_at_end"].as_bool().unwrap());
@@ -80,7 +109,10 @@ fn sim_outage_with_error_reopens_with_backoff() {
     assert_eq!(num(&r, &["ring", "restarts"]), 0.0);
     assert!(num(&r, &["ring", "gaps"]) >= 1.0);
     let d = &r["delay_scheduled_range_s"];
-    assert!(d[0].as_f64().unwrap() >= 2.0 - 1.0 / 30.0 && d[1].as_f64().unwrap() <= 2.0 + 1.0 / 30.0, "{d}");
+    assert!(
+        d[0].as_f64().unwrap() >= 2.0 - 1.0 / 30.0 && d[1].as_f64().unwrap() <= 2.0 + 1.0 / 30.0,
+        "{d}"
+    );
     let n = assert_recording_complete(&dir, &r);
     assert!(n >= 2, "the recording continues in a new segment: {n}");
 }
@@ -90,11 +122,22 @@ fn sim_outage_with_error_reopens_with_backoff() {
 fn without_reconnect_a_live_source_that_ends_ends_the_run() {
     let dir = out_dir("fault-no-reconnect");
     let cfg = ci_config(&dir, 60, "");
-    let text_cfg = std::fs::read_to_string(&cfg).unwrap().replace("[source]\n", "[source]\nreconnect = false\n");
+    let text_cfg = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("[source]\n", "[source]\nreconnect = false\n");
     std::fs::write(&cfg, text_cfg).unwrap();
     let o = run(
-        &["run", "--config", cfg.to_str().unwrap(), "--source", LIVE_3S, "--out", dir.to_str().unwrap(),
-          "--camera-size", "320x180"],
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--source",
+            LIVE_3S,
+            "--out",
+            dir.to_str().unwrap(),
+            "--camera-size",
+            "320x180",
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -112,16 +155,36 @@ fn a_file_that_ends_plays_out_and_stops() {
     let dir = out_dir("fault-file-end");
     let file = dir.join("clip.mkv");
     let st = std::process::Command::new("gst-launch-1.0")
-        .args(["-q", "videotestsrc", "num-buffers=90", "!", "video/x-raw,width=320,height=176,framerate=30/1",
-               "!", "x264enc", "!", "matroskamux", "!", "filesink"])
+        .args([
+            "-q",
+            "videotestsrc",
+            "num-buffers=90",
+            "!",
+            "video/x-raw,width=320,height=176,framerate=30/1",
+            "!",
+            "x264enc",
+            "!",
+            "matroskamux",
+            "!",
+            "filesink",
+        ])
         .arg(format!("location={}", file.display()))
         .status()
         .expect("gst-launch-1.0 (gstreamer1.0-tools: run scripts/setup)");
     assert!(st.success());
     let cfg = ci_config(&dir, 60, "");
     let o = run(
-        &["run", "--config", cfg.to_str().unwrap(), "--source", &format!("file:{}", file.display()),
-          "--out", dir.to_str().unwrap(), "--camera-size", "320x180"],
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--source",
+            &format!("file:{}", file.display()),
+            "--out",
+            dir.to_str().unwrap(),
+            "--camera-size",
+            "320x180",
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", text(&o));

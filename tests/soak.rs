@@ -21,7 +21,15 @@ fn soak() {
     let dir = out_dir("soak");
     let cfg = ci_config(&dir, 30, "");
     let o = run(
-        &["soak", "--duration", &secs.to_string(), "--out", dir.to_str().unwrap(), "--config", cfg.to_str().unwrap()],
+        &[
+            "soak",
+            "--duration",
+            &secs.to_string(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
         &[],
     );
     let t = text(&o);
@@ -52,7 +60,10 @@ fn soak() {
     assert_eq!(num(&r, &["hot_allocations"]), 0.0);
     assert!(num(&r, &["frames_out"]) >= (secs - 10.0) * 30.0, "{}", num(&r, &["frames_out"]));
     assert!(r["soak"]["leaks"]["leaks_tracer"].as_bool().unwrap(), "the leaks tracer ran");
-    assert!(r["soak"]["leaks"]["windows"].as_array().unwrap().len() >= ((secs - 10.0) / 10.0).floor() as usize - 1);
+    assert!(
+        r["soak"]["leaks"]["windows"].as_array().unwrap().len()
+            >= ((secs - 10.0) / 10.0).floor() as usize - 1
+    );
     assert_recording_complete(&dir, &r);
 }
 
@@ -62,7 +73,15 @@ fn soak_fails_when_something_is_lost() {
     let dir = out_dir("soak-negative");
     let cfg = ci_config(&dir, 30, "");
     let o = run(
-        &["soak", "--duration", "20", "--out", dir.to_str().unwrap(), "--config", cfg.to_str().unwrap()],
+        &[
+            "soak",
+            "--duration",
+            "20",
+            "--out",
+            dir.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
         &[("PITCHCAM_FAULT_SIM_OUTAGE", "6:3")],
     );
     assert_eq!(o.status.code(), Some(1), "FAIL is exit 1: {}", text(&o));

@@ -434,8 +434,10 @@ pub fn run_with(
         }
     };
     let mut occupancy: Option<[u64; 2]> = None;
-    let mut delay_snaps: std::collections::VecDeque<(u64, pitchcam::core::stats::HistogramSnapshot)> =
-        std::collections::VecDeque::with_capacity(16);
+    let mut delay_snaps: std::collections::VecDeque<(
+        u64,
+        pitchcam::core::stats::HistogramSnapshot,
+    )> = std::collections::VecDeque::with_capacity(16);
     let mut first_window: Option<pitchcam::core::stats::HistogramSnapshot> = None;
     let mut warm_delay: Option<(u64, pitchcam::core::stats::HistogramSnapshot)> = None;
 
@@ -565,16 +567,17 @@ pub fn run_with(
     hooks.before_stop();
     let end_now = monotonic_ns();
     let end_delay = stats.delay_us.snapshot();
-    let delay_drift_s = match (&first_window, delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS)) {
-        (Some(first), Some((_, snap))) if end_now - warm_at >= 2 * DRIFT_WINDOW_NS => {
-            let last = end_delay.since(snap);
-            match (first.mean(), last.mean()) {
-                (Some(a), Some(b)) => (b as f64 - a as f64) / 1e6,
-                _ => 0.0,
+    let delay_drift_s =
+        match (&first_window, delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS)) {
+            (Some(first), Some((_, snap))) if end_now - warm_at >= 2 * DRIFT_WINDOW_NS => {
+                let last = end_delay.since(snap);
+                match (first.mean(), last.mean()) {
+                    (Some(a), Some(b)) => (b as f64 - a as f64) / 1e6,
+                    _ => 0.0,
+                }
             }
-        }
-        _ => 0.0,
-    };
+            _ => 0.0,
+        };
     let mut source_health = supervisor.report(end_now);
     source_health.format_mismatch_frames = stats.format_mismatch.get();
     let capture = supervisor.into_capture();

@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let (h, body) = data.split_at(48);
-    let floats: Vec<f32> = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let floats: Vec<f32> =
+        body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     let rows = 4 + (h[0] as u32 % 20);
     let anchors = floats.len() as u32 / rows;
     let tensor = pc_tensor {
@@ -50,7 +51,8 @@ fuzz_target!(|data: &[u8]| {
     let out_ptr = if h[30] & 1 == 0 { out.as_mut_ptr().cast() } else { ptr::null_mut() };
     let len_ptr: *mut u32 = if h[30] & 2 == 0 { &mut len } else { ptr::null_mut() };
     let n_tensors = (h[31] % 3) as u32;
-    let t_ptr = if n_tensors > 0 && h[30] & 4 != 0 { ptr::null() } else { &tensor as *const pc_tensor };
+    let t_ptr =
+        if n_tensors > 0 && h[30] & 4 != 0 { ptr::null() } else { &tensor as *const pc_tensor };
     let tensors_ok = n_tensors <= 1;
     // SAFETY: every pointer is NULL or valid for what it claims: one tensor (two with
     // `n_tensors == 2`), whose data holds `rows × anchors` floats; `out` `out_cap` detections;
@@ -87,13 +89,33 @@ fuzz_target!(|data: &[u8]| {
     let mut len2 = 0u32;
     // SAFETY: live detector; pointers valid as above.
     let rc = unsafe {
-        pc_detector_detect(det, &tensor, 1, &ex, out.as_mut_ptr().cast(), out_cap, &mut len2, &mut stats)
+        pc_detector_detect(
+            det,
+            &tensor,
+            1,
+            &ex,
+            out.as_mut_ptr().cast(),
+            out_cap,
+            &mut len2,
+            &mut stats,
+        )
     };
     if rc == 0 {
         assert!(len2 <= out_cap);
     }
     // SAFETY: NULL handle: refused, never dereferenced.
-    let _ = unsafe { pc_detector_detect(ptr::null_mut(), &tensor, 1, &ex, ptr::null_mut(), 0, &mut len2, ptr::null_mut()) };
+    let _ = unsafe {
+        pc_detector_detect(
+            ptr::null_mut(),
+            &tensor,
+            1,
+            &ex,
+            ptr::null_mut(),
+            0,
+            &mut len2,
+            ptr::null_mut(),
+        )
+    };
     // SAFETY: freed once; NULL is allowed.
     unsafe {
         pc_detector_free(det);
@@ -117,7 +139,14 @@ fuzz_target!(|data: &[u8]| {
     let mut kept = u32::MAX;
     // SAFETY: `dets` holds `len` writable detections; `kept` one u32.
     let rc = unsafe {
-        pc_nms(dets.as_mut_ptr().cast(), dets.len() as u32, base.iou_threshold, base.class_agnostic, base.max_det, &mut kept)
+        pc_nms(
+            dets.as_mut_ptr().cast(),
+            dets.len() as u32,
+            base.iou_threshold,
+            base.class_agnostic,
+            base.max_det,
+            &mut kept,
+        )
     };
     if rc == 0 {
         assert!(kept as usize <= dets.len());

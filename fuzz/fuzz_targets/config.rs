@@ -5,10 +5,10 @@
 #![no_main]
 #![allow(dead_code)]
 
-#[path = "../../bin/config.rs"]
-mod config;
 #[path = "../../bin/cli.rs"]
 mod cli;
+#[path = "../../bin/config.rs"]
+mod config;
 
 use libfuzzer_sys::fuzz_target;
 
@@ -22,11 +22,21 @@ fuzz_target!(|data: &[u8]| {
                 text.to_string()
             } else {
                 let keys = [
-                    "[source]\nuri", "[source]\nresolution", "[source]\nfps", "[delay]\nseconds",
-                    "[analysis]\nconf_per_class", "[camera]\nsize", "[output]\nstreams",
-                    "[threads]\nanalysis_core", "[run]\nduration_s", "[source]\nstall_timeout_s",
+                    "[source]\nuri",
+                    "[source]\nresolution",
+                    "[source]\nfps",
+                    "[delay]\nseconds",
+                    "[analysis]\nconf_per_class",
+                    "[camera]\nsize",
+                    "[output]\nstreams",
+                    "[threads]\nanalysis_core",
+                    "[run]\nduration_s",
+                    "[source]\nstall_timeout_s",
                 ];
-                format!("{} = {text}", keys[rest.first().copied().unwrap_or(0) as usize % keys.len()])
+                format!(
+                    "{} = {text}",
+                    keys[rest.first().copied().unwrap_or(0) as usize % keys.len()]
+                )
             };
             match config::Config::from_toml(&toml) {
                 Ok(c) => {

@@ -22,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let (h, body) = data.split_at(32);
     let rows = 4 + (h[0] as u32 % 20); // 4 (no class) ..= 23 (> MAX_CLASSES): edges included
-    let layout = if h[1] & 1 == 0 { TensorLayout::ChannelsFirst } else { TensorLayout::AnchorsFirst };
+    let layout =
+        if h[1] & 1 == 0 { TensorLayout::ChannelsFirst } else { TensorLayout::AnchorsFirst };
     let conf = f32_at(h, 2);
     let iou = f32_at(h, 6);
     let max_det = u16::from_le_bytes([h[10], h[11]]) as usize;
@@ -30,9 +31,15 @@ fuzz_target!(|data: &[u8]| {
     let map = if h[15] & 1 == 0 {
         Mapping::letterbox(bounds.w, bounds.h, 640, 640, h[15] & 2 == 0)
     } else {
-        Mapping { scale_x: f32_at(h, 16), scale_y: f32_at(h, 20), offset_x: f32_at(h, 24), offset_y: f32_at(h, 28) }
+        Mapping {
+            scale_x: f32_at(h, 16),
+            scale_y: f32_at(h, 20),
+            offset_x: f32_at(h, 24),
+            offset_y: f32_at(h, 28),
+        }
     };
-    let floats: Vec<f32> = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let floats: Vec<f32> =
+        body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     // Split the values into one or two tensors (tiles merged in one NMS).
     let two = h[1] & 2 != 0 && floats.len() >= 2 * rows as usize;
     let half = if two { floats.len() / 2 } else { floats.len() };

@@ -91,7 +91,8 @@ impl Decoded {
 /// Demuxes and decodes a recording (mkv or mp4) to the end, or to the first error.
 pub fn decode(path: &Path) -> Decoded {
     gst::init().expect("GStreamer");
-    let demux = if path.extension().is_some_and(|e| e == "mp4") { "qtdemux" } else { "matroskademux" };
+    let demux =
+        if path.extension().is_some_and(|e| e == "mp4") { "qtdemux" } else { "matroskademux" };
     let p = Pipeline::parse(&format!(
         "filesrc location=\"{}\" ! {demux} ! h264parse ! identity name=parsed ! avdec_h264 ! \
          fakesink name=out sync=false",
@@ -128,7 +129,9 @@ pub fn decode(path: &Path) -> Decoded {
     if let Err(e) = p.set_state(State::Playing) {
         err = Some(e.to_string());
     } else {
-        let m = p.bus().timed_pop_filtered(Some(120_000_000_000), MessageType::EOS | MessageType::ERROR);
+        let m = p
+            .bus()
+            .timed_pop_filtered(Some(120_000_000_000), MessageType::EOS | MessageType::ERROR);
         match m.as_ref().map(|m| m.view()) {
             Some(MessageView::Eos) => {}
             Some(MessageView::Error(e)) => err = Some(e.to_string()),
@@ -176,6 +179,9 @@ pub fn assert_recording_complete(dir: &Path, r: &serde_json::Value) -> usize {
     let expected = num(r, &["frames_out"]) + num(r, &["frames_repeated"]);
     assert_eq!(frames as f64, expected, "recorded frames = frames_out + frames_repeated");
     let late = num(r, &["late_ticks"]);
-    assert!(gaps as f64 <= late, "{gaps} gaps in the recording, only {late} late ticks explain gaps");
+    assert!(
+        gaps as f64 <= late,
+        "{gaps} gaps in the recording, only {late} late ticks explain gaps"
+    );
     segs.len()
 }
