@@ -115,8 +115,8 @@ pub struct Report {
     /// jitter), seconds: within half a frame of `delay` when the schedule holds.
     pub delay_scheduled_range_s: [f64; 2],
     /// Mean delay over the last 30 s of the run minus the mean over the first 30 s after
-    /// warm-up, seconds (drift; 0 when the run was too short to have two windows).
-    pub delay_drift_s: f64,
+    /// warm-up, seconds (drift); `null` when the run was too short to have both windows.
+    pub delay_drift_s: Option<f64>,
     /// Lateness of the playback tick against its absolute deadline.
     pub tick_lateness_us: Quantiles,
     /// Ticks later than one frame period.

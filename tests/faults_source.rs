@@ -196,3 +196,21 @@ fn a_file_that_ends_plays_out_and_stops() {
     assert_eq!(num(&r, &["frames_repeated"]), 0.0);
     assert_recording_complete(&dir, &r);
 }
+
+/// A source slow to deliver its first frame (the sim's first 3 s withheld) is starting, not
+/// lost: the stall timeout applies from the first frame on (a 5700×1900 sim paints its 4 GB pool
+/// for seconds before its first frame).
+#[test]
+fn a_slow_first_frame_is_not_an_outage() {
+    let dir = out_dir("fault-slow-start");
+    let cfg = ci_config(&dir, 60, "");
+    let o = run(
+        &["run", "--config", cfg.to_str().unwrap(), "--duration", "9", "--out", dir.to_str().unwrap()],
+        &[("PITCHCAM_FAULT_SIM_OUTAGE", "0:3")],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let r = report(&dir);
+    assert_eq!(num(&r, &["source_health", "outages"]), 0.0, "{}", events(&r));
+    assert_eq!(num(&r, &["source_health", "reopen_attempts"]), 0.0);
+    assert!(num(&r, &["frames_out"]) > 60.0, "{r:#}");
+}

@@ -94,6 +94,8 @@ pub const RING_HEADROOM: usize = 16;
 pub const POOL_HEADROOM: usize = 24;
 /// Length of the windows whose mean delays are compared for drift.
 const DRIFT_WINDOW_NS: u64 = 30_000_000_000;
+/// Delay snapshots kept (one a second): enough to reach back one drift window.
+const DRIFT_SNAPS: usize = 40;
 
 /// The result of a run.
 pub struct RunOutcome {
@@ -437,7 +439,7 @@ pub fn run_with(
     let mut delay_snaps: std::collections::VecDeque<(
         u64,
         pitchcam::core::stats::HistogramSnapshot,
-    )> = std::collections::VecDeque::with_capacity(16);
+    )> = std::collections::VecDeque::with_capacity(DRIFT_SNAPS);
     let mut first_window: Option<pitchcam::core::stats::HistogramSnapshot> = None;
     let mut warm_delay: Option<(u64, pitchcam::core::stats::HistogramSnapshot)> = None;
 
@@ -546,7 +548,7 @@ pub fn run_with(
                 if first_window.is_none() && now - t_warm >= DRIFT_WINDOW_NS {
                     first_window = Some(d.since(d0));
                 }
-                if delay_snaps.len() == delay_snaps.capacity() {
+                if delay_snaps.len() >= DRIFT_SNAPS {
                     delay_snaps.pop_front();
                 }
                 delay_snaps.push_back((now, d));
@@ -567,17 +569,22 @@ pub fn run_with(
     hooks.before_stop();
     let end_now = monotonic_ns();
     let end_delay = stats.delay_us.snapshot();
-    let delay_drift_s =
-        match (&first_window, delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS)) {
-            (Some(first), Some((_, snap))) if end_now - warm_at >= 2 * DRIFT_WINDOW_NS => {
-                let last = end_delay.since(snap);
-                match (first.mean(), last.mean()) {
-                    (Some(a), Some(b)) => (b as f64 - a as f64) / 1e6,
-                    _ => 0.0,
-                }
+    // Drift: mean delay over the last window minus the first, once the run has both.
+    let delay_drift_s = match (
+        &first_window,
+        delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS),
+    ) {
+        (Some(first), Some((_, snap)))
+            if end_now.saturating_sub(warm_at) >= 2 * DRIFT_WINDOW_NS =>
+        {
+            let last = end_delay.since(snap);
+            match (first.mean(), last.mean()) {
+                (Some(a), Some(b)) => Some((b as f64 - a as f64) / 1e6),
+                _ => None,
             }
-            _ => 0.0,
-        };
+        }
+        _ => None,
+    };
     let mut source_health = supervisor.report(end_now);
     source_health.format_mismatch_frames = stats.format_mismatch.get();
     let capture = supervisor.into_capture();

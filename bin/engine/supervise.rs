@@ -61,6 +61,10 @@ impl Backoff {
 /// Where the source is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceState {
+    /// The run's first pipeline, before its first frame: a source may take a while to prepare
+    /// (the sim paints its whole frame pool first — seconds at 5700×1900), so the stall timeout
+    /// applies only from the first frame on; until then, [`FIRST_FRAME_TIMEOUT_NS`].
+    Starting,
     /// Delivering frames.
     Up,
     /// Reopened at `since` (ns), waiting for its first frame.
@@ -74,6 +78,9 @@ pub enum SourceState {
         retry_at: u64,
     },
 }
+
+/// How long the run's first pipeline may take to deliver its first frame.
+pub const FIRST_FRAME_TIMEOUT_NS: u64 = 60_000_000_000;
 
 /// The reconnection policy (from `[source]` in the config).
 #[derive(Clone, Copy, Debug)]
@@ -153,7 +160,7 @@ impl Supervisor {
             parked: None,
             shared,
             sim_appsrc,
-            state: SourceState::Up,
+            state: SourceState::Starting,
             frames_seen: 0,
             last_progress: now,
             outage_start: None,
@@ -195,9 +202,13 @@ impl Supervisor {
         if frames_in > self.frames_seen {
             self.frames_seen = frames_in;
             self.last_progress = now;
-            if let SourceState::Opening { .. } = self.state {
-                self.back(now, &mut out);
-                new_segment();
+            match self.state {
+                SourceState::Starting => self.state = SourceState::Up,
+                SourceState::Opening { .. } => {
+                    self.back(now, &mut out);
+                    new_segment();
+                }
+                _ => {}
             }
         }
         let mut lost: Option<String> = None;
@@ -235,7 +246,11 @@ impl Supervisor {
                 ));
             }
             let silent = now.saturating_sub(self.last_progress);
-            if lost.is_none() && c.live && self.policy.reconnect && silent > self.policy.stall_ns {
+            let allowed = match self.state {
+                SourceState::Starting => FIRST_FRAME_TIMEOUT_NS,
+                _ => self.policy.stall_ns,
+            };
+            if lost.is_none() && c.live && self.policy.reconnect && silent > allowed {
                 lost = Some(format!("no frame for {:.1} s", silent as f64 / 1e9));
             }
         }
@@ -283,7 +298,7 @@ impl Supervisor {
         let wait = self.policy.backoff.next_delay();
         let retry_at = now + wait;
         match self.state {
-            SourceState::Up => {
+            SourceState::Starting | SourceState::Up => {
                 self.report.outages += 1;
                 self.outage_start = Some(now);
                 let text = format!(
