@@ -570,21 +570,19 @@ pub fn run_with(
     let end_now = monotonic_ns();
     let end_delay = stats.delay_us.snapshot();
     // Drift: mean delay over the last window minus the first, once the run has both.
-    let delay_drift_s = match (
-        &first_window,
-        delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS),
-    ) {
-        (Some(first), Some((_, snap)))
-            if end_now.saturating_sub(warm_at) >= 2 * DRIFT_WINDOW_NS =>
-        {
-            let last = end_delay.since(snap);
-            match (first.mean(), last.mean()) {
-                (Some(a), Some(b)) => Some((b as f64 - a as f64) / 1e6),
-                _ => None,
+    let delay_drift_s =
+        match (&first_window, delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS)) {
+            (Some(first), Some((_, snap)))
+                if end_now.saturating_sub(warm_at) >= 2 * DRIFT_WINDOW_NS =>
+            {
+                let last = end_delay.since(snap);
+                match (first.mean(), last.mean()) {
+                    (Some(a), Some(b)) => Some((b as f64 - a as f64) / 1e6),
+                    _ => None,
+                }
             }
-        }
-        _ => None,
-    };
+            _ => None,
+        };
     let mut source_health = supervisor.report(end_now);
     source_health.format_mismatch_frames = stats.format_mismatch.get();
     let capture = supervisor.into_capture();
@@ -772,26 +770,22 @@ pub fn run_with(
 /// The first error waiting on a pipeline's bus, with its debug details' last line.
 fn bus_error(p: &Pipeline) -> Option<String> {
     // The error may be posted just after the state change gave up.
-    let msg = p.bus().timed_pop_filtered(Some(1_000_000_000), gst::MessageType::ERROR);
-    if let Some(msg) = msg {
-        if let Some(e) = msg.parse_error() {
-            let detail = e.debug.as_deref().and_then(|d| d.lines().last()).unwrap_or("");
-            // uridecodebin asks for a decoder for every stream it cannot expose; for a file
-            // with audio only that reads as a missing plug-in, when the truth is "no video".
-            if e.message.contains("missing a plug-in")
-                && detail.contains("audio/")
-                && !detail.contains("video/")
-            {
-                return Some(format!("it has no video stream ({detail})"));
-            }
-            return Some(if detail.is_empty() {
-                format!("{} ({})", e.message, e.source.unwrap_or_default())
-            } else {
-                format!("{} ({}: {detail})", e.message, e.source.unwrap_or_default())
-            });
-        }
+    let msg = p.bus().timed_pop_filtered(Some(1_000_000_000), gst::MessageType::ERROR)?;
+    let e = msg.parse_error()?;
+    let detail = e.debug.as_deref().and_then(|d| d.lines().last()).unwrap_or("");
+    // uridecodebin asks for a decoder for every stream it cannot expose; for a file with audio
+    // only that reads as a missing plug-in, when the truth is "no video".
+    if e.message.contains("missing a plug-in")
+        && detail.contains("audio/")
+        && !detail.contains("video/")
+    {
+        return Some(format!("it has no video stream ({detail})"));
     }
-    None
+    Some(if detail.is_empty() {
+        format!("{} ({})", e.message, e.source.unwrap_or_default())
+    } else {
+        format!("{} ({}: {detail})", e.message, e.source.unwrap_or_default())
+    })
 }
 
 fn steady_fps(_steady: &stats::Snapshots, frames_out: u64, out_span_s: f64, period_ns: u64) -> f64 {
