@@ -205,7 +205,15 @@ fn a_slow_first_frame_is_not_an_outage() {
     let dir = out_dir("fault-slow-start");
     let cfg = ci_config(&dir, 60, "");
     let o = run(
-        &["run", "--config", cfg.to_str().unwrap(), "--duration", "9", "--out", dir.to_str().unwrap()],
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--duration",
+            "9",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
         &[("PITCHCAM_FAULT_SIM_OUTAGE", "0:3")],
     );
     assert!(o.status.success(), "{}", text(&o));
