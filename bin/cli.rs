@@ -41,10 +41,10 @@ pub struct RunArgs {
     pub source: Option<String>,
     /// Seconds to capture, or `forever` to run until Ctrl-C. Default: 60 with the sim source,
     /// forever with any other source.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub duration: Option<String>,
     /// Seed of the synthetic match.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Output folder for recordings, report.json and logs.
     #[arg(long, value_name = "DIR")]
@@ -53,10 +53,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "WxH")]
     pub resolution: Option<String>,
     /// Frame rate of the synthetic panorama.
-    #[arg(long, value_name = "FPS")]
+    #[arg(long, value_name = "FPS", allow_negative_numbers = true)]
     pub fps: Option<u32>,
     /// Delay between capture and output, seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub delay: Option<f64>,
     /// Views to produce: vcam, panorama (repeat for both).
     #[arg(long = "mode", value_name = "MODE")]
@@ -86,10 +86,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "SOURCE")]
     pub audio: Option<String>,
     /// Core for the analysis thread (default: from the CPU topology).
-    #[arg(long, value_name = "CORE")]
+    #[arg(long, value_name = "CORE", allow_negative_numbers = true)]
     pub analysis_core: Option<usize>,
     /// Core for the playback thread (default: from the CPU topology).
-    #[arg(long, value_name = "CORE")]
+    #[arg(long, value_name = "CORE", allow_negative_numbers = true)]
     pub playback_core: Option<usize>,
     /// Do not ask for SCHED_FIFO or locked memory.
     #[arg(long)]
@@ -97,6 +97,9 @@ pub struct RunArgs {
     /// Write every observation to observations.bin (for `pitchcam replay`).
     #[arg(long)]
     pub log_observations: bool,
+    /// Write frames.csv: the PTS, crop and (sim source) true ball position of every output frame.
+    #[arg(long)]
+    pub log_frames: bool,
 }
 
 /// `pitchcam soak`.
@@ -134,23 +137,36 @@ pub struct SoakRunArgs {
 }
 
 /// `pitchcam replay`.
-#[derive(Debug, Args, Clone)]
+///
+/// Plans the virtual camera again over an observation log at full speed, without the video,
+/// and writes report.json (the `camera` section, beside the recorded run's) and camera.png.
+/// Settings default to the run's own (preset, look-ahead, limits); with them unchanged the
+/// replay reproduces the run's camera path exactly.
+#[derive(Debug, Args, Clone, Default)]
 pub struct ReplayArgs {
     /// An observations.bin written by `pitchcam run --log-observations`.
     #[arg(value_name = "LOG")]
-    pub log: PathBuf,
+    pub log: Option<PathBuf>,
     /// Output folder for the replayed report.json and camera.png.
     #[arg(long, value_name = "DIR", default_value = "pitchcam-replay")]
     pub out: PathBuf,
-    /// Virtual camera preset.
+    /// Virtual camera preset: broadcast, action, wide (default: the run's; a new preset drops
+    /// the run's limits).
     #[arg(long, value_name = "PRESET")]
     pub preset: Option<String>,
-    /// Plan without the future.
-    #[arg(long)]
+    /// Plan without the future (a causal follower with the same limits).
+    #[arg(long, conflicts_with = "lookahead")]
     pub no_lookahead: bool,
-    /// Override one planner limit, NAME=VALUE (repeatable; `--limit help` lists them).
+    /// Plan with the future even if the run did not.
+    #[arg(long)]
+    pub lookahead: bool,
+    /// Override one planner limit, NAME=VALUE (repeatable; `--limit help` lists them with their
+    /// units and current values).
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub limits: Vec<String>,
+    /// Replay a log that was cut short (the run was killed): use its complete records.
+    #[arg(long)]
+    pub allow_truncated: bool,
 }
 
 /// `pitchcam cores`.
@@ -229,8 +245,38 @@ impl RunArgs {
             c.threads.mlock = false;
         }
         c.output.log_observations |= self.log_observations;
-        c.validate()?;
+        c.output.log_frames |= self.log_frames;
+        c.validate().map_err(|e| ConfigError(self.name_flag(&e.0)))?;
         Ok(c)
+    }
+
+    /// Rewrites an error about a configuration key to name the flag instead, when the value
+    /// came from that flag (`source.resolution 5701x1900: …` → `--resolution 5701x1900: …`):
+    /// the user typed the flag, not the key.
+    pub fn name_flag(&self, msg: &str) -> String {
+        let given: [(&str, &str, bool); 12] = [
+            ("source.resolution", "--resolution", self.resolution.is_some()),
+            ("source.fps", "--fps", self.fps.is_some()),
+            ("source", "--source", self.source.is_some()),
+            ("delay.seconds", "--delay", self.delay.is_some()),
+            ("run.duration_s", "--duration", self.duration.is_some()),
+            ("camera.size", "--camera-size", self.camera_size.is_some()),
+            ("camera.preset", "--preset", self.preset.is_some()),
+            ("output.modes", "--mode", !self.modes.is_empty()),
+            ("output.streams", "--stream", !self.streams.is_empty()),
+            ("audio.source", "--audio", self.audio.is_some()),
+            ("threads.analysis_core", "--analysis-core", self.analysis_core.is_some()),
+            ("threads.playback_core", "--playback-core", self.playback_core.is_some()),
+        ];
+        for (key, flag, from_flag) in given {
+            if let Some(rest) = msg.strip_prefix(key)
+                && (rest.starts_with(' ') || rest.starts_with(':'))
+                && from_flag
+            {
+                return format!("{flag}{rest}");
+            }
+        }
+        msg.to_owned()
     }
 }
 
@@ -264,6 +310,21 @@ mod tests {
         assert_eq!(parse_duration("forever").unwrap(), None);
         assert!(parse_duration("-3").is_err());
         assert!(parse_duration("abc").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_flag_that_set_the_value() {
+        let a = RunArgs { resolution: Some("5701x1900".into()), ..Default::default() };
+        assert_eq!(a.resolve().unwrap_err().0, "--resolution 5701x1900: NV12 needs even sizes");
+        let a = RunArgs { modes: vec!["foo".into()], ..Default::default() };
+        assert!(a.resolve().unwrap_err().0.starts_with("--mode: unknown mode"));
+        let a = RunArgs { source: Some("bogus".into()), ..Default::default() };
+        assert!(a.resolve().unwrap_err().0.starts_with("--source \"bogus\""));
+        // From the config file, the key is the name the user knows.
+        let a = RunArgs::default();
+        assert_eq!(a.name_flag("camera.size 1x1: too small"), "camera.size 1x1: too small");
+        let a = RunArgs { delay: Some(99.0), ..Default::default() };
+        assert!(a.resolve().unwrap_err().0.starts_with("--delay 99: "));
     }
 
     #[test]

@@ -110,7 +110,8 @@ pub struct CameraConfig {
     pub lookahead: bool,
     /// Output size of the virtual camera, `WxH`.
     pub size: String,
-    /// Overrides of single planner limits (see `pitchcam run --help`): name → value.
+    /// Overrides of single planner limits, name → value (`pitchcam replay --limit help` lists
+    /// them with units and current values).
     pub limits: std::collections::BTreeMap<String, f64>,
 }
 
@@ -155,6 +156,8 @@ pub struct OutputConfig {
     pub display: bool,
     /// Write every observation to `observations.bin` for `pitchcam replay`.
     pub log_observations: bool,
+    /// Write `frames.csv`: PTS, crop and (sim) true ball of every output frame.
+    pub log_frames: bool,
 }
 
 impl Default for OutputConfig {
@@ -173,6 +176,7 @@ impl Default for OutputConfig {
             hls: false,
             display: false,
             log_observations: false,
+            log_frames: false,
         }
     }
 }
@@ -344,6 +348,7 @@ impl Config {
         if cw < 64 || ch < 64 || cw > 7680 || ch > 4320 {
             return err(format!("camera.size {cw}x{ch}: must be between 64x64 and 7680x4320"));
         }
+        self.check_camera_limits(cw as f32 / ch as f32)?;
         let o = &self.output;
         if o.modes.is_empty() {
             return err("output.modes is empty: give vcam, panorama or both");
@@ -409,6 +414,31 @@ impl Config {
             return err(format!(
                 "run.duration_s {d}: seconds up to a week, or 0 to run until stopped"
             ));
+        }
+        Ok(())
+    }
+
+    /// `camera.limits`: names and values now; with the sim source (whose panorama size is
+    /// known before the run) also the planner's own validation. Other sources are checked the
+    /// same way once their frame size is known.
+    fn check_camera_limits(&self, aspect: f32) -> Result<(), ConfigError> {
+        crate::camera::check_limits("camera.limits", &self.camera.limits).map_err(ConfigError)?;
+        if Source::parse(&self.source.uri)? == Source::Sim {
+            let (w, h) = self.sim_size();
+            let settings = crate::camera::CameraSettings {
+                preset: self.camera.preset.clone(),
+                lookahead: self.camera.lookahead,
+                limits: self.camera.limits.clone(),
+            };
+            let pano = pitchcam::core::geom::Size { w, h };
+            crate::camera::planner_config(
+                "camera.limits",
+                &settings,
+                pano,
+                aspect,
+                self.source.fps as f32,
+            )
+            .map_err(ConfigError)?;
         }
         Ok(())
     }
@@ -577,6 +607,23 @@ mod tests {
             let e = c.validate().unwrap_err();
             assert!(e.0.contains(key), "{toml}: {e}");
         }
+    }
+
+    #[test]
+    fn camera_limits_are_checked_by_name() {
+        let c = Config::from_toml("[camera.limits]\nmax_accel = 2500\nlead_s = 0.3\n").unwrap();
+        c.validate().unwrap();
+        for (toml, want) in [
+            ("[camera.limits]\nmax_acel = 2500", "unknown limit \"max_acel\""),
+            ("[camera.limits]\nmax_accel = -3", "camera.limits: max_accel = -3 is outside"),
+            ("[camera.limits]\nswitch_frames = 2.5", "whole number"),
+            ("[camera.limits]\ndead_zone = 0.95", "dead_zone"),
+        ] {
+            let e = Config::from_toml(toml).unwrap().validate().unwrap_err();
+            assert!(e.0.contains(want), "{toml}: {e}");
+        }
+        let e = Config::from_toml("[camera.limits]\nmax_accel = \"fast\"").unwrap_err();
+        assert!(e.0.contains("max_accel") || e.0.contains("limits"), "{e}");
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! `pitchcam`: the deployed binary. Thin over `pitchcam-core` (logic) and the `pitchcam` library
 //! (FFI): command line and configuration, the engine's threads and pipelines, the report.
 
+mod camera;
 mod cli;
 mod config;
 mod engine;
+mod obslog;
+mod plot;
+mod replay;
 mod report;
 mod soak;
 
@@ -20,13 +24,13 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => cmd_run(&args),
         Command::Cores(_) => cmd_cores(),
+        Command::Replay(args) => replay::cmd_replay(&args),
         Command::Soak(args) => match soak::cmd_soak(&args) {
             Ok(true) => Ok(()),
             // The verdict is printed; FAIL is exit 1 (2 stays "could not run").
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),
         },
-        Command::Replay(_) => Err("not available in this build yet".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -52,7 +56,7 @@ fn cmd_run(args: &RunArgs) -> Result<(), String> {
         },
         cfg.output.dir.display()
     );
-    let outcome = engine::run(&cfg, stop)?;
+    let outcome = engine::run(&cfg, stop).map_err(|e| args.name_flag(&e))?;
     let r = &outcome.report;
     eprintln!(
         "done: {} frames in, {} out, {} dropped, {:.2} fps out, delay {:.3} s, tick lateness p99.9 {:.0} µs, RT {}; report: {}",

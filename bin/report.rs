@@ -141,12 +141,13 @@ pub struct Report {
     pub thread_plan: String,
     /// Ring capacity and bytes held by it (one NV12 frame each, no copies).
     pub ring: RingReport,
-    /// Share of in-play frames where the true ball was inside the crop (sim only).
+    /// Share of in-play frames where the true ball was inside the crop (sim only): the same
+    /// number as `camera.ball_in_frame`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ball_in_frame: Option<f64>,
-    /// The virtual camera's quality (sim only).
+    /// The virtual camera's quality: framing against the true ball (sim), motion always.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub camera: Option<serde_json::Value>,
+    pub camera: Option<crate::camera::CameraSection>,
     /// Audio/video offset at the outputs, ms (sim only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub av_offset_ms: Option<f64>,

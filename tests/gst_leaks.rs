@@ -43,6 +43,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario { name: "tensor_meta", run: tensor_meta_paths, must_fail_with: None },
     Scenario { name: "error_paths", run: error_paths, must_fail_with: None },
     Scenario { name: "panics_contained", run: panics_contained, must_fail_with: None },
+    Scenario { name: "probe_accessors", run: probe_accessors, must_fail_with: None },
     Scenario {
         name: "negative_leaked_gstbuffer",
         run: negative_leaked_gstbuffer,
@@ -218,6 +219,35 @@ fn pool_preallocation() {
 
 /// The capture pattern with the delay-ring depth: probe → rtrb → a holder of 210 frames, upstream
 /// allocating from our pool (answer to the ALLOCATION query).
+/// A probe that sees buffers, events and queries and asks every call for all three, as the
+/// engine's ring-input probe does: asking a buffer call for its event is a g_critical in
+/// GStreamer, fatal here, so the accessors must check the call's type first.
+fn probe_accessors() {
+    let p = Pipeline::parse(&format!(
+        "videotestsrc num-buffers=30 ! {CAPS} ! fakesink name=sink sync=false"
+    ))
+    .unwrap();
+    let pad = p.by_name("sink").unwrap().static_pad("sink").unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s2 = seen.clone();
+    let mask = ProbeType::BUFFER | ProbeType::EVENT_DOWNSTREAM | ProbeType::QUERY_DOWNSTREAM;
+    let _probe = pad
+        .add_probe(mask, move |info| {
+            let kinds = [info.buffer().is_some(), info.event().is_some(), info.query().is_some()];
+            assert!(kinds.iter().filter(|k| **k).count() <= 1, "one kind per call");
+            let _ = info.buffer_mut().is_some();
+            let _ = info.query_mut().is_some();
+            s2.fetch_add(1, Ordering::Relaxed);
+            ProbeReturn::Ok
+        })
+        .unwrap();
+    p.set_state(State::Playing).unwrap();
+    let m = p.bus().timed_pop_filtered(Some(60 * SEC), MessageType::EOS | MessageType::ERROR);
+    assert!(matches!(m.map(|m| m.view()), Some(MessageView::Eos)));
+    p.set_state(State::Null).unwrap();
+    assert!(seen.load(Ordering::Relaxed) > 30, "buffers, events and queries all came by");
+}
+
 fn capture_ring_210() {
     const RING: usize = 210;
     const POOL: u32 = 218;

@@ -86,7 +86,7 @@ fn attach_read_take_round_trip_and_refcounts() {
     drop(shared);
     assert_eq!(watch.refcount(), 2);
 
-    // Take path (frame writable): the reference moves out, the meta goes away.
+    // Take path (frame writable): the reference moves out; the emptied meta carries nothing.
     let taken = tensor_meta::take_storage(f.get_mut().unwrap()).unwrap();
     assert_eq!(watch.refcount(), 2, "moved, not copied");
     assert!(!tensor_meta::has_tensors(&f));
@@ -434,4 +434,51 @@ fn borrowed_reader_yields_the_same_tensor_views() {
     assert!(TensorSource::None.map().unwrap().tensors().is_empty());
     drop(src);
     assert_eq!(watch.refcount(), 1);
+}
+
+/// `take_storage` leaves an empty meta (removing it costs the probe more than the rest of its
+/// work): `attach` refills it in place, and a pooled frame sheds it when it returns to its pool.
+#[test]
+fn an_emptied_meta_is_refilled_by_attach_and_dropped_by_the_pool() {
+    init();
+    let mut f = frame(0);
+    tensor_meta::attach(f.get_mut().unwrap(), storage(50, 1.0), &[desc(0, 5, 10)]).unwrap();
+    let t = tensor_meta::take_storage(f.get_mut().unwrap()).unwrap();
+    assert_eq!(t.map().unwrap().tensors()[0].data()[0], 1.0);
+    assert!(!tensor_meta::has_tensors(&f));
+    // Refill: new storage and descriptors, readable as ever; a second attach is refused.
+    let st = storage(24, 7.0);
+    let watch = st.clone();
+    let d = TensorDesc { layout: TensorLayout::AnchorsFirst, ..desc(0, 6, 4) };
+    tensor_meta::attach(f.get_mut().unwrap(), st, &[d]).unwrap();
+    assert_eq!(watch.refcount(), 2, "the meta holds the new storage");
+    let r = FrameTensors::from_buffer(&f).unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r.desc(0).unwrap().unwrap(), d);
+    assert_eq!(r.map().unwrap().tensors()[0].data()[0], 7.0);
+    drop(r);
+    assert_eq!(
+        tensor_meta::attach(f.get_mut().unwrap(), storage(24, 0.0), &[d]).unwrap_err(),
+        TensorMetaError::AlreadyAttached
+    );
+    drop(f);
+    assert_eq!(watch.refcount(), 1, "freeing the frame releases the refilled storage");
+    drop(t);
+
+    // A pool frame: take, release to the pool, acquire again: no meta left.
+    let caps = Caps::parse(&format!("video/x-raw,format=NV12,width={W},height={H}")).unwrap();
+    let info = gst::VideoInfo::from_caps(&caps).unwrap();
+    let pool = BufferPool::new_video(&info, 1, 1).unwrap();
+    pool.set_active(true).unwrap();
+    let mut b = pool.acquire(false).unwrap();
+    tensor_meta::attach(b.get_mut().unwrap(), storage(50, 0.0), &[desc(0, 5, 10)]).unwrap();
+    let t = tensor_meta::take_storage(b.get_mut().unwrap()).unwrap();
+    drop(b);
+    let mut b = pool.acquire(false).unwrap();
+    assert!(FrameTensors::from_buffer(&b).is_none());
+    // Attaching to the recycled frame works (a fresh meta or a refill, either is fine).
+    tensor_meta::attach(b.get_mut().unwrap(), storage(50, 3.0), &[desc(0, 5, 10)]).unwrap();
+    assert!(tensor_meta::has_tensors(&b));
+    drop((b, t));
+    pool.set_active(false).unwrap();
 }

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod framelog;
 pub mod output;
 pub mod playback;
 pub mod simsrc;
@@ -97,6 +98,11 @@ const DRIFT_WINDOW_NS: u64 = 30_000_000_000;
 /// Delay snapshots kept (one a second): enough to reach back one drift window.
 const DRIFT_SNAPS: usize = 40;
 
+/// Output frames the virtual-camera view may have in flight (encoder queue + x264's lookahead
+/// threads): a second of video at 30 fps, ~100 MB at 1080p, so a briefly starved encoder costs
+/// no frame.
+pub const OUTPUT_POOL: u32 = 32;
+
 /// The result of a run.
 pub struct RunOutcome {
     /// The report (also written to `report.json`).
@@ -159,13 +165,13 @@ pub fn run_with(
     let (analysis_tx, analysis_rx) = rtrb::RingBuffer::<AnalysisMsg>::new(16);
     let (obs_tx, obs_rx) = rtrb::RingBuffer::<Observation>::new(256);
     let (reaper_tx, mut reaper_rx) = rtrb::RingBuffer::<Buffer>::new(pool_size as usize);
-    let (crop_tx, mut crop_rx) = rtrb::RingBuffer::new(1024);
+    let (crop_tx, mut crop_rx) = rtrb::RingBuffer::<crate::camera::PlayedCrop>::new(1024);
     let (truth_tx, mut truth_rx) = rtrb::RingBuffer::new(1024);
-    let (log_tx, mut log_rx) = if cfg.output.log_observations {
+    // Observations to the control thread: always (camera.png draws the tracked ball when there
+    // is no true one), and into observations.bin with --log-observations.
+    let (log_tx, mut log_rx) = {
         let (t, r) = rtrb::RingBuffer::<Observation>::new(1024);
         (Some(t), Some(r))
-    } else {
-        (None, None)
     };
 
     // Threads that do not need pipelines yet: analysis and the reaper.
@@ -348,7 +354,8 @@ pub fn run_with(
         ))
         .map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
-        let pool = BufferPool::new_video(&info, 16, 16).map_err(|e| format!("output pool: {e}"))?;
+        let pool = BufferPool::new_video(&info, OUTPUT_POOL, OUTPUT_POOL)
+            .map_err(|e| format!("output pool: {e}"))?;
         pool.set_active(true).map_err(|e| format!("output pool: {e}"))?;
         let appsrc = pitchcam::gst::AppSrc::from_element(
             playback_pipeline.by_name(output::VCAM_SRC).map_err(|e| e.to_string())?,
@@ -372,7 +379,7 @@ pub fn run_with(
     let out_bus = playback_pipeline.bus();
 
     let pano = pitchcam::core::geom::Size { w: fw, h: fh };
-    let planner_cfg = planner_config(cfg, pano)?;
+    let planner_cfg = planner_config(cfg, pano, fps_n as f32 / fps_d as f32)?;
     let playback = playback::Playback {
         frames: frames_rx,
         observations: obs_rx,
@@ -447,9 +454,26 @@ pub fn run_with(
     let status = status::Status::new(stats.clone(), period_ns, delay_ns);
     let mut rss = status::RssSampler::new();
     let duration_ns = cfg.run.effective_duration(&cfg.source.uri).map(|s| (s * 1e9) as u64);
-    // Matched as they come, in bounded memory: a run of hours keeps no per-frame history.
-    let mut ball = BallInFrame::default();
-    let mut obs_log = Vec::new();
+    let obs_log = if cfg.output.log_observations {
+        match observation_log(cfg, pano, (fps_n as u32, fps_d as u32), delay_ns, &planner_cfg) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let camera_settings = crate::camera::CameraSettings {
+        preset: cfg.camera.preset.clone(),
+        lookahead: cfg.camera.lookahead,
+        limits: cfg.camera.limits.clone(),
+    };
+    let mut camera_log =
+        crate::camera::Collector::new(obs_log, camera_settings, &planner_cfg, pano);
+    let mut frame_log =
+        if cfg.output.log_frames { Some(framelog::FrameLog::create(&dir)?) } else { None };
     let mut capture_eos = false;
     let mut natural_end = false;
     let mut warm: Option<(stats::Snapshots, u64, u64)> = None;
@@ -457,7 +481,8 @@ pub fn run_with(
     let mut warm_at = u64::MAX;
     let mut mlock = pitchcam::os::MlockOutcome::NotRequested;
     let mut prepared = false;
-    let mut last_status = 0;
+    // The first status line after a second of running: earlier, the rates divide by a few ms.
+    let mut last_status = monotonic_ns();
     loop {
         let now = monotonic_ns();
         if stop.load(Ordering::Relaxed) {
@@ -498,17 +523,13 @@ pub fn run_with(
         if natural_end || shutdown.drained.load(Ordering::Acquire) {
             break;
         }
-        while let Ok(t) = truth_rx.pop() {
-            ball.truth(&t);
-        }
-        while let Ok(c) = crop_rx.pop() {
-            ball.crop(c.0, c.1);
-        }
-        if let Some(r) = &mut log_rx {
-            while let Ok(o) = r.pop() {
-                obs_log.push(o);
-            }
-        }
+        drain_camera_logs(
+            &mut camera_log,
+            &mut frame_log,
+            &mut truth_rx,
+            &mut crop_rx,
+            &mut log_rx,
+        );
         if !prepared && (sim_thread.is_none() || shutdown.primed.load(Ordering::Acquire)) {
             // Every frame buffer exists and has been touched: lock it in RAM now, and take the
             // first memory sample (the RSS slope is judged from here).
@@ -647,16 +668,11 @@ pub fn run_with(
     let _ = playback_pipeline.set_state(State::Null);
     reaper.thread().unpark();
     let _ = reaper.join();
-    while let Ok(t) = truth_rx.pop() {
-        ball.truth(&t);
-    }
-    while let Ok(c) = crop_rx.pop() {
-        ball.crop(c.0, c.1);
-    }
-    if let Some(r) = &mut log_rx {
-        while let Ok(o) = r.pop() {
-            obs_log.push(o);
-        }
+    drain_camera_logs(&mut camera_log, &mut frame_log, &mut truth_rx, &mut crop_rx, &mut log_rx);
+    if let Some(l) = frame_log.take()
+        && let Err(e) = l.finish()
+    {
+        errors.push(format!("frame log: {e}"));
     }
 
     // Report.
@@ -757,10 +773,22 @@ pub fn run_with(
         errors,
         ..Default::default()
     };
-    let _ = (analysis_cpu, &obs_log);
-    if ball.any_truth {
-        report.ball_in_frame = Some(ball.ratio());
-    }
+    let _ = analysis_cpu;
+    let title = format!(
+        "pitchcam run: {}{}, {fw}x{fh} @ {:.0} fps, delay {:.1} s",
+        redact(&cfg.source.uri),
+        if matches!(source, Source::Sim) {
+            format!(" seed {}", cfg.source.seed)
+        } else {
+            String::new()
+        },
+        planner_cfg.frame_rate,
+        cfg.delay.seconds
+    );
+    let camera =
+        camera_log.finish(&dir, &title, stats.observation_queue_full.get(), &mut report.warnings);
+    report.ball_in_frame = camera.ball_in_frame;
+    report.camera = Some(camera);
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("report.json"), json + "\n")
         .map_err(|e| format!("cannot write {}: {e}", dir.join("report.json").display()))?;
@@ -815,18 +843,69 @@ fn detect_params(
 fn planner_config(
     cfg: &Config,
     pano: pitchcam::core::geom::Size,
+    frame_rate: f32,
 ) -> Result<pitchcam::core::plan::PlannerConfig, String> {
-    use pitchcam::core::plan::{PlannerConfig, Preset};
-    let preset = match cfg.camera.preset.as_str() {
-        "action" => Preset::Action,
-        "wide" => Preset::Wide,
-        _ => Preset::Broadcast,
+    let settings = crate::camera::CameraSettings {
+        preset: cfg.camera.preset.clone(),
+        lookahead: cfg.camera.lookahead,
+        limits: cfg.camera.limits.clone(),
     };
-    let mut p = PlannerConfig::preset(preset, pano);
-    p.lookahead = cfg.camera.lookahead;
     let (w, h) = cfg.vcam_size();
-    p.aspect = w as f32 / h as f32;
-    Ok(p)
+    crate::camera::planner_config("camera.limits", &settings, pano, w as f32 / h as f32, frame_rate)
+}
+
+/// Opens `observations.bin` in the output folder with this run's parameters.
+fn observation_log(
+    cfg: &Config,
+    pano: pitchcam::core::geom::Size,
+    fps: (u32, u32),
+    delay_ns: u64,
+    planner: &pitchcam::core::plan::PlannerConfig,
+) -> Result<crate::obslog::Writer, String> {
+    let sim = matches!(Source::parse(&cfg.source.uri), Ok(Source::Sim));
+    let header = crate::obslog::Header {
+        pitchcam: env!("CARGO_PKG_VERSION").into(),
+        source: redact(&cfg.source.uri),
+        seed: sim.then_some(cfg.source.seed),
+        panorama: [pano.w, pano.h],
+        fps: [fps.0, fps.1],
+        delay_ns,
+        aspect: planner.aspect,
+        preset: cfg.camera.preset.clone(),
+        lookahead: cfg.camera.lookahead,
+        limits: cfg.camera.limits.clone(),
+        planner_window: playback::PLAN_WINDOW,
+        truth: sim,
+    };
+    crate::obslog::Writer::create(&cfg.output.dir.join("observations.bin"), &header)
+}
+
+/// Moves what the sim, playback and analysis logged into the camera collector (and the
+/// observation log, and frames.csv with `--log-frames`).
+fn drain_camera_logs(
+    to: &mut crate::camera::Collector,
+    frame_log: &mut Option<framelog::FrameLog>,
+    truths: &mut rtrb::Consumer<pitchcam::core::sim::truth::Truth>,
+    crops: &mut rtrb::Consumer<crate::camera::PlayedCrop>,
+    observations: &mut Option<rtrb::Consumer<Observation>>,
+) {
+    while let Ok(t) = truths.pop() {
+        if let Some(l) = frame_log {
+            l.truth(&t);
+        }
+        to.truth(&t);
+    }
+    while let Ok(c) = crops.pop() {
+        if let Some(l) = frame_log {
+            l.crop(c.cam.pts, c.cam.rect);
+        }
+        to.crop(&c);
+    }
+    if let Some(r) = observations {
+        while let Ok(o) = r.pop() {
+            to.observation(&o);
+        }
+    }
 }
 
 fn list_recordings(dir: &std::path::Path) -> Vec<String> {
@@ -840,49 +919,6 @@ fn list_recordings(dir: &std::path::Path) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
-}
-
-/// Share of in-play frames whose true ball (sim) was inside the output crop, matched as truths
-/// (at capture) and crops (a delay later) arrive. Holds at most [`BallInFrame::PENDING_MAX`]
-/// small records however long the run.
-#[derive(Default)]
-struct BallInFrame {
-    /// Truths not yet matched: (pts, ball position, in play).
-    pending: std::collections::VecDeque<(u64, [f32; 2], bool)>,
-    any_truth: bool,
-    n: u64,
-    inside: u64,
-}
-
-impl BallInFrame {
-    /// More than the delay window at the highest delay and frame rate (15 s × 240 fps).
-    const PENDING_MAX: usize = 4096;
-
-    fn truth(&mut self, t: &pitchcam::core::sim::truth::Truth) {
-        self.any_truth = true;
-        if self.pending.len() == Self::PENDING_MAX {
-            self.pending.pop_front();
-        }
-        self.pending.push_back((t.pts, t.ball.pos, t.ball.in_play));
-    }
-
-    fn crop(&mut self, pts: u64, rect: pitchcam::core::geom::Rect) {
-        while self.pending.front().is_some_and(|t| t.0 < pts) {
-            self.pending.pop_front();
-        }
-        let Some(&(tp, pos, in_play)) = self.pending.front() else { return };
-        if tp != pts || !in_play {
-            return;
-        }
-        self.n += 1;
-        if rect.contains(pos[0], pos[1]) {
-            self.inside += 1;
-        }
-    }
-
-    fn ratio(&self) -> f64 {
-        if self.n == 0 { 0.0 } else { self.inside as f64 / self.n as f64 }
-    }
 }
 
 pub mod status;

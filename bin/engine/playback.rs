@@ -89,8 +89,9 @@ pub struct Playback {
     pub stats: Arc<EngineStats>,
     /// Run state.
     pub shutdown: Arc<Shutdown>,
-    /// The crop of every output frame, to the control thread (camera report, camera.png).
-    pub crop_log: rtrb::Producer<(u64, Rect)>,
+    /// The crop of every output frame, to the control thread (camera report, camera.png,
+    /// observation log).
+    pub crop_log: rtrb::Producer<crate::camera::PlayedCrop>,
     /// PTS of the last frame output.
     pub last_out: Option<u64>,
     /// What a tick without a new frame repeats.
@@ -264,10 +265,17 @@ impl Playback {
         let cam = self.planner.crop_at(pts);
         self.stats.plan_ns.record(monotonic_ns().saturating_sub(t_plan));
         // Best effort: the report loses a crop if the control thread falls far behind.
-        let _ = self.crop_log.push((pts, cam.rect));
+        // `obs_seen` (every observation handed to the planner so far) lets a replay feed the
+        // planner the same batches.
+        let c = self.planner.counters();
+        let obs_seen = c.pushed + c.duplicates + c.invalid_pts;
+        let _ = self.crop_log.push(crate::camera::PlayedCrop { cam, obs_seen });
 
-        self.push_outputs(&frame, cam.rect, pts, true);
-        self.stats.frames_out.incr();
+        // Output to every view, or counted as a drop (not in `frames_out`): the report's
+        // frames_out (+ frames_repeated) is then exactly what the recordings hold.
+        if self.push_outputs(&frame, cam.rect, pts, true) {
+            self.stats.frames_out.incr();
+        }
         self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
         // The tick's scheduled time is its slot + delay (a late tick moved `j`, so not
         // necessarily the deadline it slept for).
@@ -287,15 +295,18 @@ impl Playback {
         }
         let (Some(frame), Some(rect)) = (self.hold.frame.clone(), self.hold.crop) else { return };
         let pts = slot.max(self.hold.pushed.map_or(0, |p| p + 1));
-        self.push_outputs(&frame, rect, pts, false);
-        self.stats.frames_repeated.incr();
+        if self.push_outputs(&frame, rect, pts, false) {
+            self.stats.frames_repeated.incr();
+        }
         self.release(frame);
     }
 
     /// Pushes `frame` (cropped to `rect` for the virtual camera, whole for the panorama) with
-    /// output PTS `pts`. `timed` records the transform's duration (not for repeats).
-    fn push_outputs(&mut self, frame: &Buffer, rect: Rect, pts: u64, timed: bool) {
+    /// output PTS `pts`; true if every view took it (a failure is counted as a drop). `timed`
+    /// records the transform's duration (not for repeats).
+    fn push_outputs(&mut self, frame: &Buffer, rect: Rect, pts: u64, timed: bool) -> bool {
         self.hold.pushed = Some(pts);
+        let mut shown = true;
         if let Some(out) = &self.vcam {
             let t_tr = monotonic_ns();
             match out.pool.acquire(false) {
@@ -318,12 +329,17 @@ impl Playback {
                         }
                         if out.appsrc.push_buffer(dst).is_err() {
                             self.stats.push_failed.incr();
+                            shown = false;
                         }
                     } else {
                         self.stats.push_failed.incr();
+                        shown = false;
                     }
                 }
-                Err(_) => self.stats.output_pool_exhausted.incr(),
+                Err(_) => {
+                    self.stats.output_pool_exhausted.incr();
+                    shown = false;
+                }
             }
         }
         if let Some(pano) = &self.panorama {
@@ -342,8 +358,10 @@ impl Playback {
             };
             if pano.push_buffer(buf).is_err() {
                 self.stats.push_failed.incr();
+                shown = false;
             }
         }
+        shown
     }
 
     fn finish(&mut self, summary: &mut PlaybackSummary) {

@@ -66,6 +66,16 @@ impl ProbeType {
     pub const QUERY_DOWNSTREAM: ProbeType = ProbeType(sys::GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM);
     /// Upstream queries.
     pub const QUERY_UPSTREAM: ProbeType = ProbeType(sys::GST_PAD_PROBE_TYPE_QUERY_UPSTREAM);
+    /// Events in either direction (and flush events).
+    pub const EVENT_BOTH: ProbeType = ProbeType(
+        sys::GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
+            | sys::GST_PAD_PROBE_TYPE_EVENT_UPSTREAM
+            | sys::GST_PAD_PROBE_TYPE_EVENT_FLUSH,
+    );
+    /// Queries in either direction.
+    pub const QUERY_BOTH: ProbeType = ProbeType(
+        sys::GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | sys::GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+    );
     /// Block the pad while the probe is installed.
     pub const BLOCK: ProbeType = ProbeType(sys::GST_PAD_PROBE_TYPE_BLOCK);
     /// Called when the pad is idle.
@@ -164,15 +174,9 @@ impl<'a> ProbeInfo<'a> {
         self.pad
     }
 
-    /// Whether this call carries data of `kind` (asking GStreamer for another kind is a
-    /// g_critical, fatal under `G_DEBUG=fatal-warnings`).
-    fn carries(&self, kind: sys::GstPadProbeType) -> bool {
-        self.probe_type().0 & kind != 0
-    }
-
     /// The buffer passing by (borrowed: GStreamer holds the reference).
     pub fn buffer(&self) -> Option<&BufferRef> {
-        if !self.carries(sys::GST_PAD_PROBE_TYPE_BUFFER) {
+        if !self.probe_type().intersects(ProbeType::BUFFER) {
             return None;
         }
         // SAFETY: returns info->data when this call carries a buffer, else NULL; the buffer
@@ -186,7 +190,7 @@ impl<'a> ProbeInfo<'a> {
     /// The buffer, mutably, when the pad holds the only reference (in-place changes are what
     /// gets pushed on).
     pub fn buffer_mut(&mut self) -> Option<&mut BufferRef> {
-        if !self.carries(sys::GST_PAD_PROBE_TYPE_BUFFER) {
+        if !self.probe_type().intersects(ProbeType::BUFFER) {
             return None;
         }
         // SAFETY: as `buffer`; `&mut self` and the writability check make the access exclusive.
@@ -206,9 +210,9 @@ impl<'a> ProbeInfo<'a> {
 
     /// The event passing by.
     pub fn event(&self) -> Option<&EventRef> {
-        if !self.carries(
-            sys::GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | sys::GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-        ) {
+        // Asking a buffer or query call for its event is a g_critical in GStreamer (fatal under
+        // G_DEBUG=fatal-warnings): look at the call's type first.
+        if !self.probe_type().intersects(ProbeType::EVENT_BOTH) {
             return None;
         }
         // SAFETY: event or NULL; lives for the call.
@@ -220,9 +224,7 @@ impl<'a> ProbeInfo<'a> {
 
     /// The query passing by.
     pub fn query(&self) -> Option<&QueryRef> {
-        if !self.carries(
-            sys::GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | sys::GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
-        ) {
+        if !self.probe_type().intersects(ProbeType::QUERY_BOTH) {
             return None;
         }
         // SAFETY: query or NULL; lives for the call.
@@ -234,9 +236,7 @@ impl<'a> ProbeInfo<'a> {
 
     /// The query, mutably (to answer it), when writable.
     pub fn query_mut(&mut self) -> Option<&mut QueryRef> {
-        if !self.carries(
-            sys::GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | sys::GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
-        ) {
+        if !self.probe_type().intersects(ProbeType::QUERY_BOTH) {
             return None;
         }
         // SAFETY: as `query`, plus exclusivity through `&mut self` and the writability check.
