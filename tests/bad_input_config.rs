@@ -79,7 +79,7 @@ fn cores_that_do_not_exist_are_refused() {
     let dir = out_dir("badcli-core");
     refused(
         &["run", "--playback-core", "999", "--out", dir.to_str().unwrap()],
-        &["threads.playback_core"],
+        &["--playback-core", "999"],
     );
 }
 
@@ -92,26 +92,27 @@ fn a_missing_config_file_is_named() {
 fn bad_command_line_values_are_named() {
     let dir = out_dir("badcli");
     let out = dir.to_str().unwrap();
+    // Each message names the flag (not the config key it sets) and what is wrong.
     for (args, expect) in [
-        (vec!["run", "--resolution", "5701x1900"], "even"),
-        (vec!["run", "--resolution", "big"], "source.resolution"),
-        (vec!["run", "--camera-size", "0x0"], "camera.size"),
-        (vec!["run", "--fps", "0"], "source.fps"),
+        (vec!["run", "--resolution", "5701x1900"], "--resolution 5701x1900: NV12 needs even"),
+        (vec!["run", "--resolution", "big"], "--resolution \"big\""),
+        (vec!["run", "--camera-size", "0x0"], "--camera-size"),
+        (vec!["run", "--fps", "0"], "--fps 0: must be 1..=240"),
         (vec!["run", "--fps", "thirty"], "--fps"),
-        (vec!["run", "--delay=-2"], "delay.seconds"),
-        (vec!["run", "--delay", "-2"], "'-2'"),
-        (vec!["run", "--delay", "NaN"], "delay.seconds"),
+        (vec!["run", "--delay=-2"], "--delay -2: must be between 0.5 and 15"),
+        (vec!["run", "--delay", "-2"], "--delay -2"),
+        (vec!["run", "--delay", "NaN"], "--delay NaN"),
         (vec!["run", "--duration=-3"], "--duration"),
         (vec!["run", "--duration", "soon"], "--duration"),
-        (vec!["run", "--mode", "pano"], "output.modes"),
-        (vec!["run", "--stream", "http://example.invalid/x"], "output.streams"),
-        (vec!["run", "--preset", "shaky"], "camera.preset"),
-        (vec!["run", "--source", "ftp://x"], "source"),
+        (vec!["run", "--mode", "pano"], "unknown mode \"pano\""),
+        (vec!["run", "--stream", "http://example.invalid/x"], "not an rtmp://"),
+        (vec!["run", "--preset", "shaky"], "--preset"),
+        (vec!["run", "--source", "ftp://x"], "--source"),
         (vec!["run", "--source", "file:"], "needs a path"),
         (vec!["run", "--seed=-1"], "--seed"),
         (vec!["run", "--no-such-flag"], "--no-such-flag"),
         (vec!["soak", "--duration", "3"], "at least 10 s"),
-        (vec!["soak", "--duration", "nan"], "--duration"),
+        (vec!["soak", "--duration", "nan"], "at least 10 s"),
     ] {
         let mut a = args.clone();
         a.extend(["--out", out]);
