@@ -5,10 +5,17 @@
 #![no_main]
 #![allow(dead_code)]
 
+// config.rs validates camera limits through camera.rs, which uses obslog.rs and plot.rs.
+#[path = "../../bin/camera.rs"]
+mod camera;
 #[path = "../../bin/cli.rs"]
 mod cli;
 #[path = "../../bin/config.rs"]
 mod config;
+#[path = "../../bin/obslog.rs"]
+mod obslog;
+#[path = "../../bin/plot.rs"]
+mod plot;
 
 use libfuzzer_sys::fuzz_target;
 
