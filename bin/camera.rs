@@ -82,33 +82,64 @@ pub fn score(
     frame_rate: f32,
     safe_zone: f32,
 ) -> (CameraReport, u64) {
-    let cfg = MetricsConfig { frame_rate, safe_zone, ..MetricsConfig::default() };
-    let period = 1e9 / frame_rate.max(1.0) as f64;
-    let mut total = CameraMetrics::new(cfg);
-    let mut run = CameraMetrics::new(cfg);
-    let mut gaps = 0;
+    let mut scorer = Scorer::new(frame_rate, safe_zone);
     let mut ti = 0;
-    let mut last_pts: Option<u64> = None;
     for cam in crops {
-        if let Some(l) = last_pts
-            && cam.pts.saturating_sub(l) as f64 > 1.5 * period
-        {
-            gaps += 1;
-            total.merge(&run);
-            run = CameraMetrics::new(cfg);
-        }
-        last_pts = Some(cam.pts);
         while ti < truths.len() && truths[ti].pts < cam.pts {
             ti += 1;
         }
-        let truth = match truths.get(ti) {
-            Some(t) if t.pts == cam.pts => t.frame_truth(),
-            _ => FrameTruth { x: f32::NAN, y: f32::NAN, in_play: false },
-        };
-        run.push(&truth, cam);
+        scorer.push(cam, truths.get(ti).filter(|t| t.pts == cam.pts));
     }
-    total.merge(&run);
-    (total.report(), gaps)
+    scorer.finish()
+}
+
+/// [`score`] one played frame at a time, in constant memory: what a run of any length uses.
+pub struct Scorer {
+    cfg: MetricsConfig,
+    period_ns: f64,
+    total: CameraMetrics,
+    run: CameraMetrics,
+    gaps: u64,
+    last_pts: Option<u64>,
+}
+
+impl Scorer {
+    /// A scorer for a path played at `frame_rate` with the given safe zone.
+    pub fn new(frame_rate: f32, safe_zone: f32) -> Scorer {
+        let cfg = MetricsConfig { frame_rate, safe_zone, ..MetricsConfig::default() };
+        Scorer {
+            cfg,
+            period_ns: 1e9 / frame_rate.max(1.0) as f64,
+            total: CameraMetrics::new(cfg),
+            run: CameraMetrics::new(cfg),
+            gaps: 0,
+            last_pts: None,
+        }
+    }
+
+    /// One played frame and the true ball of its capture (`None`: no truth for it). Frames where
+    /// playback passed frames over start a new run, so a skip never reads as motion.
+    pub fn push(&mut self, cam: &CameraState, truth: Option<&TruthPoint>) {
+        if let Some(l) = self.last_pts
+            && cam.pts.saturating_sub(l) as f64 > 1.5 * self.period_ns
+        {
+            self.gaps += 1;
+            self.total.merge(&self.run);
+            self.run = CameraMetrics::new(self.cfg);
+        }
+        self.last_pts = Some(cam.pts);
+        let truth = match truth {
+            Some(t) => t.frame_truth(),
+            None => FrameTruth { x: f32::NAN, y: f32::NAN, in_play: false },
+        };
+        self.run.push(&truth, cam);
+    }
+
+    /// The report and the number of play gaps.
+    pub fn finish(mut self) -> (CameraReport, u64) {
+        self.total.merge(&self.run);
+        (self.total.report(), self.gaps)
+    }
 }
 
 /// The `camera` section of `report.json`: the virtual camera's quality, as issue 6 defines it.
@@ -509,34 +540,50 @@ pub fn plot_frames(
     let (mut ti, mut oi) = (0, 0);
     cams.iter()
         .map(|c| {
-            let mut f = PlotFrame {
-                t: c.pts.saturating_sub(t0) as f64 / 1e9,
-                cx: c.cx,
-                cy: c.cy,
-                rect: c.rect,
-                lost: c.target.kind == TargetKind::Players,
-                ..PlotFrame::default()
-            };
-            if !truths.is_empty() {
-                while ti < truths.len() && truths[ti].pts < c.pts {
-                    ti += 1;
-                }
-                if let Some(t) = truths.get(ti).filter(|t| t.pts == c.pts) {
-                    f.ball = Some((t.x, t.y)).filter(|_| t.in_frame);
-                    f.in_play = t.in_play;
-                }
-            } else {
-                while oi < tracked.len() && tracked[oi].pts < c.pts {
-                    oi += 1;
-                }
-                if let Some(o) = tracked.get(oi).filter(|o| o.pts == c.pts && o.usable) {
-                    f.ball = Some((o.x, o.y));
-                    f.in_play = true;
-                }
+            while ti < truths.len() && truths[ti].pts < c.pts {
+                ti += 1;
             }
-            f
+            while oi < tracked.len() && tracked[oi].pts < c.pts {
+                oi += 1;
+            }
+            plot_frame(
+                c,
+                t0,
+                !truths.is_empty(),
+                truths.get(ti).filter(|t| t.pts == c.pts),
+                tracked.get(oi).filter(|o| o.pts == c.pts),
+            )
         })
         .collect()
+}
+
+/// One plotted frame: the true ball where the run has truth (`have_truth`), else the tracked
+/// ball.
+fn plot_frame(
+    c: &CameraState,
+    t0: u64,
+    have_truth: bool,
+    truth: Option<&TruthPoint>,
+    tracked: Option<&TrackedPoint>,
+) -> PlotFrame {
+    let mut f = PlotFrame {
+        t: c.pts.saturating_sub(t0) as f64 / 1e9,
+        cx: c.cx,
+        cy: c.cy,
+        rect: c.rect,
+        lost: c.target.kind == TargetKind::Players,
+        ..PlotFrame::default()
+    };
+    if have_truth {
+        if let Some(t) = truth {
+            f.ball = Some((t.x, t.y)).filter(|_| t.in_frame);
+            f.in_play = t.in_play;
+        }
+    } else if let Some(o) = tracked.filter(|o| o.usable) {
+        f.ball = Some((o.x, o.y));
+        f.in_play = true;
+    }
+    f
 }
 
 /// Draws `camera.png` for a scored path.
@@ -550,6 +597,20 @@ pub fn write_plot(
     tracked: &[TrackedPoint],
 ) -> Result<(), String> {
     let frames = plot_frames(cams, truths, tracked);
+    write_plot_frames(path, title, section, pano, &frames, !truths.is_empty(), !tracked.is_empty())
+}
+
+/// Draws `camera.png` from plot frames; `truth`: the ball series is the true ball, else the
+/// tracked one (`tracked`: there were observations at all).
+fn write_plot_frames(
+    path: &Path,
+    title: &str,
+    section: &CameraSection,
+    pano: Size,
+    frames: &[PlotFrame],
+    truth: bool,
+    tracked: bool,
+) -> Result<(), String> {
     let secs = frames.last().map_or(0.0, |f| f.t);
     let mut sub = format!(
         "{}, look-ahead {}{}  |  {:.1} s played",
@@ -574,38 +635,105 @@ pub fn write_plot(
         sub.push_str(&format!("  |  lag {l:.0} ms"));
     }
     sub.push_str(&format!("  |  max accel {:.0} px/s²", section.accel_max));
-    let truth = !truths.is_empty();
     let img = plot::render(&Plot {
         title: title.to_string(),
         subtitle: sub,
         ball_label: if truth {
             "ball (true, in play)".into()
-        } else if tracked.is_empty() {
+        } else if !tracked {
             "ball (not logged)".into()
         } else {
             "ball (tracked: observations)".into()
         },
         tracked: !truth,
         pano,
-        frames: &frames,
+        frames,
     });
     plot::write_png(path, &img)
 }
 
 /// What the control thread collects during a run for the camera section, `camera.png` and
-/// (with `--log-observations`) `observations.bin`.
+/// (with `--log-observations`) `observations.bin` — in bounded memory whatever the run's length:
+/// the path is scored as it is played, truths and observations wait only until their frame is
+/// played, and the plot keeps at most [`PLOT_POINTS`] frames (halving its sampling when full).
 pub struct Collector {
-    /// Every played frame, in play order.
-    pub crops: Vec<CameraState>,
-    /// The sim's true ball per captured frame.
-    pub truths: Vec<TruthPoint>,
-    /// The tracker's ball per captured frame.
-    pub tracked: Vec<TrackedPoint>,
+    scorer: Scorer,
+    truths: PtsWindow<TruthPoint>,
+    tracked: PtsWindow<TrackedPoint>,
+    have_truth: bool,
+    have_tracked: bool,
+    t0: Option<u64>,
+    frames: Decimated<PlotFrame>,
     log: Option<obslog::Writer>,
     settings: CameraSettings,
     pano: Size,
-    frame_rate: f32,
-    safe_zone: f32,
+}
+
+/// Frames the plot keeps at most (a 1600-pixel-wide picture needs far fewer).
+pub const PLOT_POINTS: usize = 1 << 15;
+
+/// Points waiting for their frame to be played, in PTS order. Bounded: at most a delay's worth
+/// waits in a healthy run; the cap only protects a run whose playback has stopped.
+struct PtsWindow<T> {
+    q: std::collections::VecDeque<T>,
+}
+
+const WINDOW_CAP: usize = 8192;
+
+impl<T: Copy> PtsWindow<T> {
+    fn new() -> Self {
+        PtsWindow { q: std::collections::VecDeque::with_capacity(1024) }
+    }
+
+    fn push(&mut self, t: T) {
+        if self.q.len() == WINDOW_CAP {
+            self.q.pop_front();
+        }
+        self.q.push_back(t);
+    }
+
+    /// The point for `pts`, dropping every older one.
+    fn take(&mut self, pts: u64, pts_of: impl Fn(&T) -> u64) -> Option<T> {
+        while self.q.front().is_some_and(|t| pts_of(t) < pts) {
+            self.q.pop_front();
+        }
+        self.q.front().filter(|t| pts_of(t) == pts).copied()
+    }
+}
+
+/// A series that keeps every `stride`-th item and doubles the stride (dropping every other kept
+/// item) whenever it reaches its capacity: bounded memory, even coverage of the whole run.
+struct Decimated<T> {
+    items: Vec<T>,
+    stride: u64,
+    seen: u64,
+    cap: usize,
+}
+
+impl<T> Decimated<T> {
+    fn new(cap: usize) -> Self {
+        Decimated { items: Vec::new(), stride: 1, seen: 0, cap: cap.max(2) }
+    }
+
+    fn push(&mut self, t: T) {
+        let keep = self.seen.is_multiple_of(self.stride);
+        self.seen += 1;
+        if !keep {
+            return;
+        }
+        if self.items.len() == self.cap {
+            let mut i = 0;
+            self.items.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.stride *= 2;
+            if !(self.seen - 1).is_multiple_of(self.stride) {
+                return;
+            }
+        }
+        self.items.push(t);
+    }
 }
 
 impl Collector {
@@ -618,14 +746,16 @@ impl Collector {
         pano: Size,
     ) -> Collector {
         Collector {
-            crops: Vec::new(),
-            truths: Vec::new(),
-            tracked: Vec::new(),
+            scorer: Scorer::new(cfg.frame_rate, cfg.safe_zone),
+            truths: PtsWindow::new(),
+            tracked: PtsWindow::new(),
+            have_truth: false,
+            have_tracked: false,
+            t0: None,
+            frames: Decimated::new(PLOT_POINTS),
             log,
             settings,
             pano,
-            frame_rate: cfg.frame_rate,
-            safe_zone: cfg.safe_zone,
         }
     }
 
@@ -635,6 +765,7 @@ impl Collector {
         if let Some(l) = &mut self.log {
             l.truth(&p);
         }
+        self.have_truth = true;
         self.truths.push(p);
     }
 
@@ -643,7 +774,13 @@ impl Collector {
         if let Some(l) = &mut self.log {
             l.played(c);
         }
-        self.crops.push(c.cam);
+        let cam = &c.cam;
+        let truth = self.truths.take(cam.pts, |t| t.pts);
+        let tracked = self.tracked.take(cam.pts, |o| o.pts);
+        self.scorer.push(cam, truth.as_ref());
+        let t0 = *self.t0.get_or_insert(cam.pts);
+        let frame = plot_frame(cam, t0, self.have_truth, truth.as_ref(), tracked.as_ref());
+        self.frames.push(frame);
     }
 
     /// One observation (the analysis thread's log queue).
@@ -651,6 +788,7 @@ impl Collector {
         if let Some(l) = &mut self.log {
             l.observation(o);
         }
+        self.have_tracked = true;
         self.tracked.push(TrackedPoint::of(o));
     }
 
@@ -672,13 +810,18 @@ impl Collector {
                 warnings.push(e);
             }
         }
-        let truth = !self.truths.is_empty();
-        let (report, gaps) = score(&self.crops, &self.truths, self.frame_rate, self.safe_zone);
-        let section = CameraSection::new((&report, gaps), truth, &self.settings);
+        let (report, gaps) = self.scorer.finish();
+        let section = CameraSection::new((&report, gaps), self.have_truth, &self.settings);
         let png = dir.join("camera.png");
-        if let Err(e) =
-            write_plot(&png, title, &section, self.pano, &self.crops, &self.truths, &self.tracked)
-        {
+        if let Err(e) = write_plot_frames(
+            &png,
+            title,
+            &section,
+            self.pano,
+            &self.frames.items,
+            self.have_truth,
+            self.have_tracked,
+        ) {
             warnings.push(e);
         }
         section
@@ -688,6 +831,31 @@ impl Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimated_series_stays_bounded_and_evenly_spaced() {
+        let mut d = Decimated::new(100);
+        for i in 0..100_000u64 {
+            d.push(i);
+        }
+        assert!(d.items.len() <= 100 && d.items.len() >= 50, "{}", d.items.len());
+        let step = d.items[1] - d.items[0];
+        assert!(d.items.windows(2).all(|w| w[1] - w[0] == step), "even spacing");
+        assert_eq!(d.items[0], 0);
+        assert!(*d.items.last().unwrap() >= 100_000 - 2 * step, "covers the whole run");
+    }
+
+    #[test]
+    fn pts_window_joins_and_forgets() {
+        let mut w = PtsWindow::new();
+        for p in [10u64, 20, 30, 40] {
+            w.push(p);
+        }
+        assert_eq!(w.take(20, |p| *p), Some(20));
+        assert_eq!(w.take(25, |p| *p), None);
+        assert_eq!(w.take(40, |p| *p), Some(40));
+        assert_eq!(w.q.len(), 1, "older points are gone");
+    }
 
     const PANO: Size = Size { w: 5700, h: 1900 };
 
