@@ -43,11 +43,26 @@ pub struct SourceConfig {
     pub resolution: String,
     /// Frame rate of the synthetic match (sim only).
     pub fps: u32,
+    /// Reopen a live source (sim, `gst:`, camera, RTSP) that fails, ends or falls silent, with
+    /// backoff (docs/faults.md). Off: such a source ends the run. Files are never reopened.
+    pub reconnect: bool,
+    /// Seconds without a frame after which a live source counts as lost.
+    pub stall_timeout_s: f64,
+    /// Longest wait between two reopen attempts, seconds (the waits double from 1 s).
+    pub retry_max_s: f64,
 }
 
 impl Default for SourceConfig {
     fn default() -> Self {
-        SourceConfig { uri: "sim".into(), seed: 1, resolution: "5700x1900".into(), fps: 30 }
+        SourceConfig {
+            uri: "sim".into(),
+            seed: 1,
+            resolution: "5700x1900".into(),
+            fps: 30,
+            reconnect: true,
+            stall_timeout_s: 2.0,
+            retry_max_s: 8.0,
+        }
     }
 }
 
@@ -280,6 +295,14 @@ impl Config {
         }
         if !(1..=240).contains(&self.source.fps) {
             return err(format!("source.fps {}: must be 1..=240", self.source.fps));
+        }
+        let st = self.source.stall_timeout_s;
+        if !(st.is_finite() && (0.2..=600.0).contains(&st)) {
+            return err(format!("source.stall_timeout_s {st}: must be between 0.2 and 600"));
+        }
+        let rm = self.source.retry_max_s;
+        if !(rm.is_finite() && (1.0..=3600.0).contains(&rm)) {
+            return err(format!("source.retry_max_s {rm}: must be between 1 and 3600"));
         }
         if !(self.delay.seconds.is_finite() && (0.5..=15.0).contains(&self.delay.seconds)) {
             return err(format!(
@@ -582,6 +605,8 @@ mod tests {
             ("[output]\nmodes = [\"pano\"]", "output.modes"),
             ("[source]\nuri = \"ftp://x\"", "source"),
             ("[audio]\nsource = \"mic\"", "audio.source"),
+            ("[source]\nstall_timeout_s = 0", "source.stall_timeout_s"),
+            ("[source]\nretry_max_s = nan", "source.retry_max_s"),
         ] {
             let c = Config::from_toml(toml).unwrap();
             let e = c.validate().unwrap_err();

@@ -9,6 +9,7 @@ mod obslog;
 mod plot;
 mod replay;
 mod report;
+mod soak;
 
 use clap::Parser;
 use cli::{Cli, Command, RunArgs};
@@ -24,7 +25,12 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run(&args),
         Command::Cores(_) => cmd_cores(),
         Command::Replay(args) => replay::cmd_replay(&args),
-        Command::Soak(_) => Err("not available in this build yet".to_string()),
+        Command::Soak(args) => match soak::cmd_soak(&args) {
+            Ok(true) => Ok(()),
+            // The verdict is printed; FAIL is exit 1 (2 stays "could not run").
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

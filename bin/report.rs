@@ -102,12 +102,21 @@ pub struct Report {
     pub drops: Drops,
     /// Frames in the delay window at stop (the last `delay_s` of capture, by design not output).
     pub frames_in_window_at_stop: u64,
+    /// Output frames that repeat the previous one because no new frame was due (the source was
+    /// down, or frames were missing): the output keeps its frame rate.
+    pub frames_repeated: u64,
     /// Output frame rate over the output period.
     pub fps_out: f64,
     /// Mean capture-to-output delay, seconds.
     pub delay_s: f64,
     /// Smallest and largest capture-to-output delay seen, seconds.
     pub delay_range_s: [f64; 2],
+    /// Smallest and largest *scheduled* delay (tick deadline − capture time, free of wake-up
+    /// jitter), seconds: within half a frame of `delay` when the schedule holds.
+    pub delay_scheduled_range_s: [f64; 2],
+    /// Mean delay over the last 30 s of the run minus the mean over the first 30 s after
+    /// warm-up, seconds (drift); `null` when the run was too short to have both windows.
+    pub delay_drift_s: Option<f64>,
     /// Lateness of the playback tick against its absolute deadline.
     pub tick_lateness_us: Quantiles,
     /// Ticks later than one frame period.
@@ -150,6 +159,8 @@ pub struct Report {
     pub audio: Option<AudioReport>,
     /// Every output branch: recording, streams, HLS, display.
     pub outputs: Vec<crate::engine::streams::OutputReport>,
+    /// The source's outages and reconnections.
+    pub source_health: SourceReport,
     /// Recorded files.
     pub recordings: Vec<String>,
     /// Warnings raised during the run (degraded modes).
@@ -196,6 +207,32 @@ pub struct RingReport {
     pub restarts: u64,
     /// Gaps in the PTS sequence.
     pub gaps: u64,
+    /// Smallest and largest occupancy sampled each second after warm-up (steady state: both
+    /// equal `capacity`).
+    pub steady_occupancy: [u64; 2],
+}
+
+/// A live source's outages and reconnections (see docs/faults.md).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SourceReport {
+    /// Whether lost live sources are reopened.
+    pub reconnect: bool,
+    /// Times the source was lost (error, end of stream, silence, format change).
+    pub outages: u64,
+    /// Reopen attempts.
+    pub reopen_attempts: u64,
+    /// Attempts that failed (the next one waited twice as long).
+    pub failed_attempts: u64,
+    /// Outages that ended with the source delivering again.
+    pub reopened: u64,
+    /// Seconds without a source, all outages together.
+    pub down_s: f64,
+    /// The source was still down when the run ended.
+    pub down_at_end: bool,
+    /// Frames refused because a reopened source delivered another format.
+    pub format_mismatch_frames: u64,
+    /// One line per state change, with the time since start.
+    pub events: Vec<String>,
 }
 
 /// The delayed audio at a glance.

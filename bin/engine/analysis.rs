@@ -43,6 +43,48 @@ pub struct Analysis {
     pub stats: Arc<EngineStats>,
     /// Set when the run ends.
     pub shutdown: Arc<Shutdown>,
+    /// Injected stall (`PITCHCAM_FAULT_ANALYSIS_STALL_MS`), for fault tests.
+    pub stall: Option<Stall>,
+}
+
+/// An injected stall of the analysis thread: before frame `at_frame` (counting from 0) it
+/// sleeps `ms` milliseconds, once — as a thread that lost its core would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stall {
+    /// Milliseconds.
+    pub ms: u64,
+    /// Frames analysed before the stall.
+    pub at_frame: u64,
+}
+
+/// Environment variable of the analysis stall: `MS[@FRAME]` (FRAME defaults to 90, 3 s at
+/// 30 fps). Read once, when the engine starts. Off by default.
+pub const STALL_ENV: &str = "PITCHCAM_FAULT_ANALYSIS_STALL_MS";
+
+/// Parses [`STALL_ENV`]'s value.
+pub fn parse_stall(s: &str) -> Result<Stall, String> {
+    let (ms, at) = match s.trim().split_once('@') {
+        Some((m, a)) => (m, Some(a)),
+        None => (s.trim(), None),
+    };
+    let bad = || format!("{STALL_ENV}={s:?}: expected MS[@FRAME], e.g. 3000@90");
+    let ms: u64 = ms.trim().parse().map_err(|_| bad())?;
+    let at_frame: u64 = match at {
+        Some(a) => a.trim().parse().map_err(|_| bad())?,
+        None => 90,
+    };
+    if ms == 0 || ms > 600_000 {
+        return Err(bad());
+    }
+    Ok(Stall { ms, at_frame })
+}
+
+/// The stall asked for in the environment (none when unset).
+pub fn stall_from_env() -> Result<Option<Stall>, String> {
+    match std::env::var(STALL_ENV) {
+        Ok(s) => parse_stall(&s).map(Some),
+        Err(_) => Ok(None),
+    }
 }
 
 impl Analysis {
@@ -64,6 +106,12 @@ impl Analysis {
     }
 
     fn step(&mut self, msg: AnalysisMsg) {
+        if let Some(st) = self.stall
+            && self.stats.analysed.get() == st.at_frame
+        {
+            self.stall = None;
+            std::thread::sleep(Duration::from_millis(st.ms));
+        }
         let _hot = HotSection::enter();
         let t0 = monotonic_ns();
         let n = match &msg.tensors {
@@ -96,5 +144,19 @@ impl Analysis {
         }
         self.stats.analysed.incr();
         self.stats.analysis_ns.record(monotonic_ns().saturating_sub(t0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stall_parses() {
+        assert_eq!(parse_stall("3000").unwrap(), Stall { ms: 3000, at_frame: 90 });
+        assert_eq!(parse_stall(" 500@10 ").unwrap(), Stall { ms: 500, at_frame: 10 });
+        for bad in ["", "0", "x", "5@", "5@-1", "999999999"] {
+            assert!(parse_stall(bad).is_err(), "{bad}");
+        }
     }
 }

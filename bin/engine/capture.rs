@@ -23,7 +23,8 @@ use pitchcam::clock::monotonic_ns;
 use pitchcam::core::time::CLOCK_TIME_NONE;
 use pitchcam::gst::{self, BufferPool, Pipeline, ProbeReturn, ProbeType, QueryType, VideoInfo};
 use pitchcam::tensor_meta;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
 
 /// Name of the ring-input sink in every capture pipeline.
 pub const RING_SINK: &str = "pitchcam_ring";
@@ -47,6 +48,46 @@ pub struct Capture {
     pub format: Arc<OnceLock<FrameFormat>>,
     /// The pool the ring's frames come from (sim: created up front; others: at negotiation).
     pub pool: Arc<OnceLock<BufferPool>>,
+    /// What this pipeline shares with the pipelines that replace it when the source is reopened.
+    pub shared: CaptureShared,
+    /// The ring-input probe, removed by [`Capture::into_sinks`].
+    probe: Option<(pitchcam::gst::Pad, pitchcam::gst::ProbeId)>,
+    /// Where the probe's queues come back when the probe is destroyed.
+    home: mpsc::Receiver<ProbeSinks>,
+}
+
+/// What successive capture pipelines of one run share when a live source is reopened
+/// (`supervise.rs`): the frame format the first one negotiated (a reopened source must deliver
+/// the same), the ring's frame pool (reused, never a second one: at 5700×1900 it is 4 GB), and
+/// a flag the probe raises when a reopened source negotiates another format.
+#[derive(Clone, Default)]
+pub struct CaptureShared {
+    /// The frame format, fixed by the first negotiation of the run.
+    pub format: Arc<OnceLock<FrameFormat>>,
+    /// The ring's frame pool.
+    pub pool: Arc<OnceLock<BufferPool>>,
+    /// A reopened source negotiated a format other than the run's; its frames are refused.
+    pub format_mismatch: Arc<AtomicBool>,
+}
+
+/// The probe's queues, sent home when the probe holding them is destroyed (the pipeline torn
+/// down), so the next pipeline of a reopened source takes them over: the queues' consumers
+/// (playback, analysis) never notice the source changed.
+struct Homing {
+    sinks: Option<ProbeSinks>,
+    home: mpsc::Sender<ProbeSinks>,
+}
+
+impl Drop for Homing {
+    fn drop(&mut self) {
+        if let Some(s) = self.sinks.take() {
+            let _ = self.home.send(s);
+        }
+    }
+}
+
+fn same_format(a: &VideoInfo, b: &VideoInfo) -> bool {
+    a.width() == b.width() && a.height() == b.height() && a.format() == b.format()
 }
 
 /// Builds the GStreamer description of a capture pipeline.
@@ -126,17 +167,41 @@ impl Capture {
         pool_size: u32,
         sinks: ProbeSinks,
     ) -> Result<Capture, String> {
-        let (desc, live) = description(source, sim_caps)?;
-        let pipeline = Pipeline::parse(&desc).map_err(|e| format!("capture pipeline: {e}"))?;
-        let sink = pipeline.by_name(RING_SINK).map_err(|e| e.to_string())?;
-        let pad = sink.static_pad("sink").map_err(|e| e.to_string())?;
-        let format: Arc<OnceLock<FrameFormat>> = Arc::default();
-        let pool: Arc<OnceLock<BufferPool>> = Arc::default();
+        Self::build_with(source, sim_caps, pool_size, sinks, CaptureShared::default(), 0)
+            .map_err(|(e, _)| e)
+    }
+
+    /// [`Capture::build`] for a pipeline that continues a run: `shared` from the pipeline it
+    /// replaces, and `offset_ns` added to every frame's running time so that its timestamps
+    /// continue the run's timeline (the new pipeline's base time minus the run's). On failure
+    /// the queues come back with the error (unless the probe could not be installed).
+    pub fn build_with(
+        source: &Source,
+        sim_caps: &str,
+        pool_size: u32,
+        sinks: ProbeSinks,
+        shared: CaptureShared,
+        offset_ns: u64,
+    ) -> Result<Capture, (String, Option<ProbeSinks>)> {
+        let parsed = description(source, sim_caps).and_then(|(desc, live)| {
+            let pipeline = Pipeline::parse(&desc).map_err(|e| format!("capture pipeline: {e}"))?;
+            let sink = pipeline.by_name(RING_SINK).map_err(|e| e.to_string())?;
+            let pad = sink.static_pad("sink").map_err(|e| e.to_string())?;
+            Ok((pipeline, pad, live))
+        });
+        let (pipeline, pad, live) = match parsed {
+            Ok(p) => p,
+            Err(e) => return Err((e, Some(sinks))),
+        };
+        let (home_tx, home) = mpsc::channel();
+        let mut homing = Homing { sinks: Some(sinks), home: home_tx };
+        let format = shared.format.clone();
+        let pool = shared.pool.clone();
 
         // ALLOCATION: create the ring's pool once, for the negotiated caps.
         if !matches!(source, Source::Sim) {
             let pool_slot = pool.clone();
-            pad.add_probe(ProbeType::QUERY_DOWNSTREAM, move |info| {
+            let added = pad.add_probe(ProbeType::QUERY_DOWNSTREAM, move |info| {
                 let Some(q) = info.query_mut() else { return ProbeReturn::Ok };
                 if q.type_() != QueryType::ALLOCATION {
                     return ProbeReturn::Ok;
@@ -168,26 +233,45 @@ impl Capture {
                 }
                 let _ = q.add_allocation_meta(gst::video_meta_api());
                 ProbeReturn::Handled
-            })
-            .map_err(|e| e.to_string())?;
+            });
+            if let Err(e) = added {
+                return Err((e.to_string(), homing.sinks.take()));
+            }
         }
 
         // The ring input: CAPS and SEGMENT events and buffers, in stream order on the streaming
         // thread. The segment turns each buffer's PTS into running time (what the clock, the
         // ring and the output share); a file's PTS can start anywhere.
         let fmt_slot = format.clone();
-        let ProbeSinks { frames: mut frames_tx, analysis: mut analysis_tx, stats } = sinks;
         let pool_for_probe = pool.clone();
+        let mismatch_flag = shared.format_mismatch.clone();
+        let mut mismatch = false;
         let mut segment: Option<gst::Segment> = None;
-        pad.add_probe(ProbeType::BUFFER | ProbeType::EVENT_DOWNSTREAM, move |info| {
+        let probe = pad.add_probe(ProbeType::BUFFER | ProbeType::EVENT_DOWNSTREAM, move |info| {
+            let Some(ProbeSinks { frames: frames_tx, analysis: analysis_tx, stats }) =
+                homing.sinks.as_mut()
+            else {
+                return ProbeReturn::Ok;
+            };
             if let Some(ev) = info.event() {
                 if let Some(seg) = ev.segment() {
                     segment = Some(seg);
                 } else if let Some(caps) = ev.caps()
                     && let Ok(vi) = VideoInfo::from_caps(&caps)
                 {
+                    // The first negotiation of the run fixes the format; a reopened source
+                    // that comes back with another one is refused (its frames would not fit
+                    // the ring's pool nor playback's crop).
+                    mismatch = fmt_slot.get().is_some_and(|f| !same_format(&f.info, &vi));
+                    if mismatch {
+                        mismatch_flag.store(true, Ordering::Release);
+                    }
                     let _ = fmt_slot.set(FrameFormat { info: vi });
                 }
+                return ProbeReturn::Ok;
+            }
+            if mismatch {
+                stats.format_mismatch.incr();
                 return ProbeReturn::Ok;
             }
             let _hot = HotSection::enter();
@@ -211,6 +295,7 @@ impl Capture {
                 (Some(p), None) => p,
                 (None, _) => CLOCK_TIME_NONE,
             };
+            let pts = if pts == CLOCK_TIME_NONE { pts } else { pts.saturating_add(offset_ns) };
             if let Some(p) = pool_for_probe.get()
                 && !buf.is_from_pool(p)
             {
@@ -227,9 +312,26 @@ impl Capture {
             }
             stats.probe_ns.record(monotonic_ns().saturating_sub(t0));
             ProbeReturn::Ok
-        })
-        .map_err(|e| e.to_string())?;
+        });
+        let probe = match probe {
+            Ok(p) => p,
+            // The closure (and with it the queues) was dropped: they are home.
+            Err(e) => return Err((e.to_string(), home.try_recv().ok())),
+        };
 
-        Ok(Capture { pipeline, live, format, pool })
+        Ok(Capture { pipeline, live, format, pool, shared, probe: Some((pad, probe)), home })
+    }
+
+    /// Stops the pipeline (NULL) and takes the probe's queues back for the pipeline that
+    /// replaces it. `None` only if the probe could not be removed in time (a streaming thread
+    /// that does not return): the run then continues without a source.
+    pub fn into_sinks(mut self) -> Option<ProbeSinks> {
+        let _ = self.pipeline.set_state(pitchcam::gst::State::Null);
+        if let Some((pad, id)) = self.probe.take() {
+            // NULL stopped the streaming threads: the probe is idle and is destroyed now,
+            // which sends the queues home.
+            pad.remove_probe(id);
+        }
+        self.home.recv_timeout(std::time::Duration::from_secs(5)).ok()
     }
 }

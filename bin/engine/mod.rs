@@ -23,6 +23,7 @@ pub mod playback;
 pub mod simsrc;
 pub mod stats;
 pub mod streams;
+pub mod supervise;
 
 use crate::config::{Config, Source, redact};
 use crate::report::{CaptureReport, Drops, Quantiles, Report, RingReport, StageLatency};
@@ -95,6 +96,10 @@ pub const RING_HEADROOM: usize = 16;
 /// Extra pool buffers beyond the ring: queues, the sim's frame in progress, appsrc, the panorama
 /// encoder's queue.
 pub const POOL_HEADROOM: usize = 24;
+/// Length of the windows whose mean delays are compared for drift.
+const DRIFT_WINDOW_NS: u64 = 30_000_000_000;
+/// Delay snapshots kept (one a second): enough to reach back one drift window.
+const DRIFT_SNAPS: usize = 40;
 
 /// Output frames the virtual-camera view may have in flight (encoder queue + x264's lookahead
 /// threads): a second of video at 30 fps, ~100 MB at 1080p, so a briefly starved encoder costs
@@ -111,8 +116,31 @@ fn set_state(p: &Pipeline, s: State, what: &str) -> Result<(), String> {
     p.set_state(s).map(|_| ()).map_err(|e| format!("{what}: cannot go to {s:?}: {e}"))
 }
 
+/// Calls from the control thread at the moments of a run a supervisor (`pitchcam soak`) needs.
+/// Every method has an empty default.
+pub trait RunHooks {
+    /// Steady state reached (5 s after the first output frame).
+    fn warm(&mut self) {}
+    /// Once a second after warm-up, with the time since start (ns).
+    fn each_second(&mut self, _elapsed_ns: u64) {}
+    /// The run is about to stop (before any pipeline is torn down).
+    fn before_stop(&mut self) {}
+}
+
+struct NoHooks;
+impl RunHooks for NoHooks {}
+
 /// Runs the engine for `cfg` until the duration elapses or `stop` is set (SIGINT/SIGTERM).
 pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
+    run_with(cfg, stop, &mut NoHooks)
+}
+
+/// [`run`], calling `hooks` along the way.
+pub fn run_with(
+    cfg: &Config,
+    stop: &AtomicBool,
+    hooks: &mut dyn RunHooks,
+) -> Result<RunOutcome, String> {
     gst::init().map_err(|e| format!("GStreamer: {e}"))?;
     let source = Source::parse(&cfg.source.uri).map_err(|e| e.0)?;
     let audio_source = audio::AudioSource::resolve(&cfg.audio.source, &source).map_err(|e| e.0)?;
@@ -203,6 +231,7 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         ),
         stats: stats.clone(),
         shutdown: shutdown.clone(),
+        stall: analysis::stall_from_env()?,
     };
     let analysis_handle =
         threads::spawn_rt("pitchcam-analysis", plan.analysis.clone(), move || analysis.run())
@@ -216,6 +245,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         capture::ProbeSinks { frames: frames_tx, analysis: analysis_tx, stats: stats.clone() },
     )?;
     let mut sim_thread = None;
+    let (sim_appsrc_tx, sim_appsrc_rx) = rtrb::RingBuffer::new(4);
+    let sim_outages = simsrc::outages_from_env()?;
     let sim_pool = if matches!(source, Source::Sim) {
         let caps = Caps::parse(&sim_caps).map_err(|e| e.to_string())?;
         let info = VideoInfo::from_caps(&caps).map_err(|e| e.to_string())?;
@@ -228,13 +259,23 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         None
     };
 
-    set_state(&capture.pipeline, State::Playing, "capture pipeline")?;
+    // A source that cannot start says why on its bus: that reason leads the message.
+    let start_failed = |e: String| {
+        let why = bus_error(&capture.pipeline);
+        let _ = capture.pipeline.set_state(State::Null);
+        match why {
+            Some(w) => format!("source {}: {w}", redact(&cfg.source.uri)),
+            None => format!("source {}: {e}", redact(&cfg.source.uri)),
+        }
+    };
+    if let Err(e) = set_state(&capture.pipeline, State::Playing, "capture pipeline") {
+        return Err(start_failed(e));
+    }
     // The base time is only assigned once the pipeline has really reached PLAYING (a file source
     // prerolls first); everything is scheduled from it.
     let (reached, _, _) = capture.pipeline.state(Some(10_000_000_000));
     if let Err(e) = reached {
-        let _ = capture.pipeline.set_state(State::Null);
-        return Err(format!("source {}: {e}", redact(&cfg.source.uri)));
+        return Err(start_failed(e.to_string()));
     }
     let base_time = capture.pipeline.base_time();
     let start_wall = monotonic_ns();
@@ -274,6 +315,8 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             sim,
             fps,
             base_time,
+            appsrc_updates: sim_appsrc_rx,
+            outages: sim_outages,
             truth_log: truth_tx,
             stats: stats.clone(),
             shutdown: shutdown.clone(),
@@ -412,10 +455,35 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         crop_log: crop_tx,
         last_out: None,
         audio: Some(audio_out),
+        hold: Default::default(),
     };
     let playback_handle =
         threads::spawn_rt("pitchcam-playback", plan.playback.clone(), move || playback.run())
             .map_err(|e| format!("cannot start the playback thread: {e}"))?;
+
+    // From here the supervisor owns the capture pipeline (and replaces it if the source is lost).
+    let mut supervisor = supervise::Supervisor::new(
+        capture,
+        source.clone(),
+        &cfg.source.uri,
+        &sim_caps,
+        pool_size,
+        base_time,
+        supervise::Policy {
+            reconnect: cfg.source.reconnect,
+            stall_ns: (cfg.source.stall_timeout_s * 1e9) as u64,
+            backoff: supervise::Backoff::new(1_000_000_000, (cfg.source.retry_max_s * 1e9) as u64),
+        },
+        sim_thread.is_some().then_some(sim_appsrc_tx),
+        monotonic_ns(),
+    );
+    let mut occupancy: Option<[u64; 2]> = None;
+    let mut delay_snaps: std::collections::VecDeque<(
+        u64,
+        pitchcam::core::stats::HistogramSnapshot,
+    )> = std::collections::VecDeque::with_capacity(DRIFT_SNAPS);
+    let mut first_window: Option<pitchcam::core::stats::HistogramSnapshot> = None;
+    let mut warm_delay: Option<(u64, pitchcam::core::stats::HistogramSnapshot)> = None;
 
     // Control loop.
     let status = status::Status::new(stats.clone(), period_ns, delay_ns);
@@ -459,25 +527,39 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         if duration_ns.is_some_and(|d| now - start_wall >= d) {
             break;
         }
-        for (b, what) in [(&bus, "source"), (&out_bus, "output")] {
-            while let Some(msg) = b.timed_pop(Some(0)) {
-                match msg.view() {
-                    MessageView::Error(e) => {
-                        errors.push(format!("{what}: {e}"));
-                        natural_end = true;
-                    }
-                    MessageView::Warning(w) => warnings.push(format!("{what}: {w}")),
-                    MessageView::Eos if what == "source" => {
-                        capture_eos = true;
-                        if capture.live {
-                            natural_end = true;
-                        } else {
-                            // A file ended: the last `delay` of it is still in the window.
-                            shutdown.drain.store(true, Ordering::Release);
-                        }
-                    }
-                    _ => {}
+        // When the source is back, the recordings start a new segment.
+        let mut split = false;
+        let events = supervisor.poll(now, stats.frames_in.get(), &mut || split = true);
+        if split {
+            outputs.split_recordings();
+        }
+        for ev in events {
+            match ev {
+                supervise::SourceEvent::Fatal(e) => {
+                    errors.push(format!("source: {e}"));
+                    natural_end = true;
                 }
+                supervise::SourceEvent::Warning(w) => warnings.push(format!("source: {w}")),
+                supervise::SourceEvent::Notice(n) => warnings.push(n),
+                supervise::SourceEvent::Ended { live } => {
+                    capture_eos = true;
+                    if live {
+                        natural_end = true;
+                    } else {
+                        // A file ended: the last `delay` of it is still in the window.
+                        shutdown.drain.store(true, Ordering::Release);
+                    }
+                }
+            }
+        }
+        while let Some(msg) = out_bus.timed_pop(Some(0)) {
+            match msg.view() {
+                MessageView::Error(e) => {
+                    errors.push(format!("output: {e}"));
+                    natural_end = true;
+                }
+                MessageView::Warning(w) => warnings.push(format!("output: {w}")),
+                _ => {}
             }
         }
         if natural_end || shutdown.drained.load(Ordering::Acquire) {
@@ -520,9 +602,28 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
                 pitchcam::alloc_count::hot_allocations(),
                 stats.frames_out.get(),
             ));
+            warm_delay = Some((now, stats.delay_us.snapshot()));
+            hooks.warm();
         }
         if now - last_status >= 1_000_000_000 {
             last_status = now;
+            if let Some((t_warm, d0)) = &warm_delay {
+                let len = stats.ring_len.get();
+                if supervisor.state() == supervise::SourceState::Up {
+                    let o = occupancy.get_or_insert([len, len]);
+                    o[0] = o[0].min(len);
+                    o[1] = o[1].max(len);
+                }
+                let d = stats.delay_us.snapshot();
+                if first_window.is_none() && now - t_warm >= DRIFT_WINDOW_NS {
+                    first_window = Some(d.since(d0));
+                }
+                if delay_snaps.len() >= DRIFT_SNAPS {
+                    delay_snaps.pop_front();
+                }
+                delay_snaps.push_back((now, d));
+                hooks.each_second(now - start_wall);
+            }
             if prepared {
                 rss.sample(now);
             }
@@ -535,6 +636,27 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         std::thread::sleep(Duration::from_millis(20));
     }
     status.finish();
+    hooks.before_stop();
+    let end_now = monotonic_ns();
+    let end_delay = stats.delay_us.snapshot();
+    // Drift: mean delay over the last window minus the first, once the run has both.
+    let delay_drift_s =
+        match (&first_window, delay_snaps.iter().find(|(t, _)| end_now - t <= DRIFT_WINDOW_NS)) {
+            (Some(first), Some((_, snap)))
+                if end_now.saturating_sub(warm_at) >= 2 * DRIFT_WINDOW_NS =>
+            {
+                let last = end_delay.since(snap);
+                match (first.mean(), last.mean()) {
+                    (Some(a), Some(b)) => Some((b as f64 - a as f64) / 1e6),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+    let mut source_health = supervisor.report(end_now);
+    source_health.format_mismatch_frames = stats.format_mismatch.get();
+    let capture = supervisor.into_capture();
+    let bus = capture.as_ref().map(|c| c.pipeline.bus());
 
     // Stop: source first (EOS through the capture pipeline), then playback (EOS into the
     // encoders so the muxers finalise the files), then tear down.
@@ -542,12 +664,16 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
     shutdown.stop_capture.store(true, Ordering::Release);
     if sim_thread.is_none()
         && !capture_eos
+        && let Some(c) = &capture
         && let Ok(eos) = gst::Event::eos()
     {
-        let _ = capture.pipeline.send_event(eos);
+        let _ = c.pipeline.send_event(eos);
     }
     let t_stop = monotonic_ns();
-    while !capture_eos && monotonic_ns() - t_stop < 3_000_000_000 {
+    while let Some(bus) = &bus
+        && !capture_eos
+        && monotonic_ns() - t_stop < 3_000_000_000
+    {
         if let Some(msg) = bus.timed_pop(Some(50_000_000)) {
             match msg.view() {
                 MessageView::Eos => capture_eos = true,
@@ -560,7 +686,9 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         }
     }
     let sim_cpu = sim_thread.map(|h| h.join().unwrap_or(0));
-    let _ = capture.pipeline.set_state(State::Null);
+    if let Some(c) = &capture {
+        let _ = c.pipeline.set_state(State::Null);
+    }
     audio_sup.stop();
     shutdown.capture_done.store(true, Ordering::Release);
     analysis_handle.thread().unpark();
@@ -649,12 +777,18 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
         frames_dropped,
         drops,
         frames_in_window_at_stop: summary.frames_in_window,
+        frames_repeated: stats.frames_repeated.get(),
         fps_out: steady_fps(&steady, frames_out, out_span_s, period_ns),
         delay_s: end.delay.mean().unwrap_or(0) as f64 / 1e6,
         delay_range_s: [
             end.delay.min().unwrap_or(0) as f64 / 1e6,
             end.delay.max().unwrap_or(0) as f64 / 1e6,
         ],
+        delay_scheduled_range_s: {
+            let s = stats.sched_delay_us.snapshot();
+            [s.min().unwrap_or(0) as f64 / 1e6, s.max().unwrap_or(0) as f64 / 1e6]
+        },
+        delay_drift_s,
         tick_lateness_us: Quantiles::from_ns(&steady.tick_late),
         late_ticks: stats.late_ticks.get(),
         stage_us: StageLatency {
@@ -693,7 +827,9 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<RunOutcome, String> {
             no_pts: ring_counters.no_pts,
             restarts: ring_counters.restarts,
             gaps: ring_counters.gaps,
+            steady_occupancy: occupancy.unwrap_or_default(),
         },
+        source_health,
         recordings,
         warnings,
         errors,
@@ -882,6 +1018,27 @@ fn measure_av_sync(
         mean_ms: mean,
         max_abs_ms: max,
         kick_pts_ns: kicks.to_vec(),
+    })
+}
+
+/// The first error waiting on a pipeline's bus, with its debug details' last line.
+fn bus_error(p: &Pipeline) -> Option<String> {
+    // The error may be posted just after the state change gave up.
+    let msg = p.bus().timed_pop_filtered(Some(1_000_000_000), gst::MessageType::ERROR)?;
+    let e = msg.parse_error()?;
+    let detail = e.debug.as_deref().and_then(|d| d.lines().last()).unwrap_or("");
+    // uridecodebin asks for a decoder for every stream it cannot expose; for a file with audio
+    // only that reads as a missing plug-in, when the truth is "no video".
+    if e.message.contains("missing a plug-in")
+        && detail.contains("audio/")
+        && !detail.contains("video/")
+    {
+        return Some(format!("it has no video stream ({detail})"));
+    }
+    Some(if detail.is_empty() {
+        format!("{} ({})", e.message, e.source.unwrap_or_default())
+    } else {
+        format!("{} ({}: {detail})", e.message, e.source.unwrap_or_default())
     })
 }
 

@@ -8,8 +8,10 @@
 //!
 //! Schedule: tick `j` shows the frame with PTS `first + j·P` at `base + first + j·P + delay`,
 //! looked up as "at or before `first + j·P + P/2`" so capture jitter of up to half a period still
-//! finds the right frame. A tick later than one period is counted and the schedule jumps to the
-//! current tick (frames in between are skipped and counted): no burst, no drift.
+//! finds the right frame. A tick later than one period is counted; if it missed at most
+//! [`CATCH_UP_MAX`] ticks it outputs their frames at once (same PTS: the recording has no hole),
+//! otherwise the schedule jumps to the current tick (frames in between are skipped and
+//! counted). Either way, no drift.
 
 use super::stats::EngineStats;
 use super::{FrameMsg, Shutdown};
@@ -28,6 +30,9 @@ use std::time::Duration;
 pub const RING_MAX: usize = 1024;
 /// Observation window of the planner (frames).
 pub const PLAN_WINDOW: usize = 512;
+/// Missed ticks a late tick makes up for at once (more: it skips ahead). Below the output
+/// pool's 16 buffers, so a burst never exhausts it.
+pub const CATCH_UP_MAX: u64 = 8;
 /// Widest output the crop-scaler supports.
 pub const MAX_OUT_W: usize = 7680;
 
@@ -91,6 +96,21 @@ pub struct Playback {
     pub last_out: Option<u64>,
     /// The delayed audio (ring + output appsrc), pushed beside the video.
     pub audio: Option<super::audio::AudioOutput>,
+    /// What a tick without a new frame repeats.
+    pub hold: Hold,
+}
+
+/// The last output, kept so that a tick with no new frame (the source is down, or a frame is
+/// missing) repeats it: the output keeps its frame rate and the recording has no hole, and
+/// when frames come back they are shown `delay` after their capture again.
+#[derive(Default)]
+pub struct Hold {
+    /// The last frame shown (one reference).
+    frame: Option<Buffer>,
+    /// Its crop.
+    crop: Option<Rect>,
+    /// PTS of the last buffer pushed, repeats included (output PTS stay strictly increasing).
+    pushed: Option<u64>,
 }
 
 impl Playback {
@@ -118,9 +138,22 @@ impl Playback {
             self.stats.tick_late_ns.record(late);
             self.stats.ticks.incr();
             if late > p {
-                // Resume on the schedule at the current tick instead of catching up in a burst.
                 self.stats.late_ticks.incr();
-                j += (late / p) as i64;
+                let behind = late / p;
+                if behind <= CATCH_UP_MAX {
+                    // A short stall (scheduler, VM): output the frames whose ticks were missed,
+                    // now, with their own PTS — the encoder's queue absorbs the burst and the
+                    // recording and stream see no hole.
+                    for _ in 0..behind {
+                        let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
+                        self.tick(key, now);
+                        j += 1;
+                    }
+                } else {
+                    // A long one: resume on the schedule at the current tick; the frames in
+                    // between are skipped and counted.
+                    j += behind as i64;
+                }
             }
             let key = (j >= 0).then(|| first_pts + j as u64 * p + p / 2);
             self.tick(key, now);
@@ -210,13 +243,17 @@ impl Playback {
         }
         let Some(key) = key else { return };
 
+        // The slot this tick shows: `first + j·P`.
+        let slot = key - self.period_ns / 2;
         let Some(entry) = self.ring.at_or_before(key) else {
             self.stats.held.incr();
+            self.repeat(slot);
             return;
         };
         let pts = entry.pts;
         if self.last_out.is_some_and(|l| pts <= l) {
             self.stats.held.incr();
+            self.repeat(slot);
             return;
         }
         if let Some(l) = self.last_out {
@@ -238,7 +275,40 @@ impl Playback {
         let _ = self.crop_log.push(crate::camera::PlayedCrop { cam, obs_seen });
 
         // Output to every view, or counted as a drop (not in `frames_out`): the report's
-        // frames_out is then exactly what the recordings hold.
+        // frames_out (+ frames_repeated) is then exactly what the recordings hold.
+        if self.push_outputs(&frame, cam.rect, pts, true) {
+            self.stats.frames_out.incr();
+        }
+        self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
+        // The tick's scheduled time is its slot + delay (a late tick moved `j`, so not
+        // necessarily the deadline it slept for).
+        self.stats.sched_delay_us.record((slot + self.delay_ns).saturating_sub(pts) / 1000);
+        self.last_out = Some(pts);
+        self.hold.crop = Some(cam.rect);
+        if let Some(old) = self.hold.frame.replace(frame) {
+            self.release(old);
+        }
+    }
+
+    /// A tick without a new frame: show the last one again at this tick's slot, unless the
+    /// input has ended (a file playing out its tail stops on its last frame, no repeats).
+    fn repeat(&mut self, slot: u64) {
+        if self.shutdown.draining() {
+            return;
+        }
+        let (Some(frame), Some(rect)) = (self.hold.frame.clone(), self.hold.crop) else { return };
+        let pts = slot.max(self.hold.pushed.map_or(0, |p| p + 1));
+        if self.push_outputs(&frame, rect, pts, false) {
+            self.stats.frames_repeated.incr();
+        }
+        self.release(frame);
+    }
+
+    /// Pushes `frame` (cropped to `rect` for the virtual camera, whole for the panorama) with
+    /// output PTS `pts`; true if every view took it (a failure is counted as a drop). `timed`
+    /// records the transform's duration (not for repeats).
+    fn push_outputs(&mut self, frame: &Buffer, rect: Rect, pts: u64, timed: bool) -> bool {
+        self.hold.pushed = Some(pts);
         let mut shown = true;
         if let Some(out) = &self.vcam {
             let t_tr = monotonic_ns();
@@ -246,13 +316,15 @@ impl Playback {
                 Ok(mut dst) => {
                     let ok = transform(
                         &mut self.scaler,
-                        &frame,
+                        frame,
                         &self.frame_info,
-                        cam.rect,
+                        rect,
                         &mut dst,
                         &out.info,
                     );
-                    self.stats.transform_ns.record(monotonic_ns().saturating_sub(t_tr));
+                    if timed {
+                        self.stats.transform_ns.record(monotonic_ns().saturating_sub(t_tr));
+                    }
                     if ok {
                         if let Some(b) = dst.get_mut() {
                             b.set_pts(Some(pts));
@@ -275,17 +347,24 @@ impl Playback {
         }
         if let Some(pano) = &self.panorama {
             // The ring's frame itself, by reference: the panorama view costs no copy here.
-            if pano.push_buffer(frame.clone()).is_err() {
+            // A repeat, or a frame of a reopened source (whose own PTS are on its pipeline's
+            // timeline), needs its output PTS set: a shallow copy (pixels shared) carries it.
+            let buf = if frame.pts() == Some(pts) {
+                frame.clone()
+            } else {
+                let mut c = frame.copy();
+                if let Some(b) = c.get_mut() {
+                    b.set_pts(Some(pts));
+                    b.set_duration(Some(self.period_ns));
+                }
+                c
+            };
+            if pano.push_buffer(buf).is_err() {
                 self.stats.push_failed.incr();
                 shown = false;
             }
         }
-        if shown {
-            self.stats.frames_out.incr();
-        }
-        self.stats.delay_us.record(now.saturating_sub(self.base_time).saturating_sub(pts) / 1000);
-        self.last_out = Some(pts);
-        self.release(frame);
+        shown
     }
 
     /// Audio up to the end of this tick's frame, with the video's PTS base; before the first
@@ -321,6 +400,9 @@ impl Playback {
         };
         summary.frames_in_window = unplayed as u64 + left;
         summary.ring = Some(self.ring.counters());
+        if let Some(f) = self.hold.frame.take() {
+            drop(f);
+        }
         for (_, buf) in self.ring.drain() {
             drop(buf);
         }

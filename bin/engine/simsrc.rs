@@ -63,6 +63,11 @@ pub struct SimSource {
     /// The capture pipeline's base time.
     pub base_time: u64,
 
+    /// The appsrc of each new capture pipeline when the source is reopened (`supervise.rs`).
+    pub appsrc_updates: rtrb::Consumer<AppSrc>,
+    /// Injected outages (`PITCHCAM_FAULT_SIM_OUTAGE`), in order.
+    pub outages: Vec<Outage>,
+
     /// Ground truth of every frame, to the control thread (camera report).
     pub truth_log: rtrb::Producer<Truth>,
     /// Statistics.
@@ -84,10 +89,28 @@ impl SimSource {
         // Frame 0 a little after now, so its deadline is never already past.
         let start_pts = monotonic_ns().saturating_sub(self.base_time) + 20_000_000;
         let mut k: u64 = 0;
+        let mut announced = 0;
         while !self.shutdown.capture_should_stop() {
             let pts = start_pts + frame_pts(k, self.fps, 1);
             k += 1;
             sleep_until(self.base_time + pts);
+            while let Ok(a) = self.appsrc_updates.pop() {
+                self.appsrc = a;
+            }
+            let t = pts - start_pts;
+            if let Some(i) = self.outages.iter().position(|o| o.covers(t)) {
+                // The camera is gone: nothing is delivered, the match goes on.
+                if self.outages[i].error && announced <= i {
+                    let _ = self.appsrc.as_element().post_error(
+                        "camera disconnected (injected by PITCHCAM_FAULT_SIM_OUTAGE)",
+                        None,
+                    );
+                }
+                announced = announced.max(i + 1);
+                let _ = self.sim.game_mut().step();
+                self.stats.sim_withheld.incr();
+                continue;
+            }
             let _hot = HotSection::enter();
             let t0 = monotonic_ns();
             if self.produce(pts, period, &mut frame_slots, &mut block_slots) {
@@ -179,5 +202,88 @@ impl SimSource {
         }
         let _ = self.truth_log.push(Truth { pts, ..truth });
         self.appsrc.push_buffer(buf).is_ok()
+    }
+}
+
+/// One injected outage of the sim source: from `at_ns` after its first frame, for `for_ns`, the
+/// sim delivers nothing (the match goes on); with `error`, it first posts an error, as a camera
+/// that is unplugged does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outage {
+    /// Start, ns after the first frame.
+    pub at_ns: u64,
+    /// Length, ns.
+    pub for_ns: u64,
+    /// Post an error on the source at the start.
+    pub error: bool,
+}
+
+impl Outage {
+    fn covers(&self, t: u64) -> bool {
+        t >= self.at_ns && t < self.at_ns.saturating_add(self.for_ns)
+    }
+}
+
+/// Environment variable of the sim's fault switch: `AT:FOR[:error][,AT:FOR[:error]…]`, seconds.
+pub const OUTAGE_ENV: &str = "PITCHCAM_FAULT_SIM_OUTAGE";
+
+/// Parses [`OUTAGE_ENV`]'s value (see there). Outages are returned sorted by start.
+pub fn parse_outages(s: &str) -> Result<Vec<Outage>, String> {
+    let bad = |part: &str| {
+        format!("{OUTAGE_ENV}={s:?}: {part:?} is not AT:FOR[:error] (seconds, e.g. 10:3:error)")
+    };
+    let mut v = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut f = part.split(':');
+        let secs = |x: Option<&str>| {
+            x.and_then(|x| x.trim().parse::<f64>().ok())
+                .filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e6)
+                .map(|x| (x * 1e9) as u64)
+        };
+        let (Some(at_ns), Some(for_ns)) = (secs(f.next()), secs(f.next())) else {
+            return Err(bad(part));
+        };
+        let error = match f.next() {
+            None => false,
+            Some("error") => true,
+            Some(_) => return Err(bad(part)),
+        };
+        if f.next().is_some() || for_ns == 0 {
+            return Err(bad(part));
+        }
+        v.push(Outage { at_ns, for_ns, error });
+    }
+    v.sort_by_key(|o| o.at_ns);
+    Ok(v)
+}
+
+/// The outages asked for in the environment (none when unset).
+pub fn outages_from_env() -> Result<Vec<Outage>, String> {
+    match std::env::var(OUTAGE_ENV) {
+        Ok(s) => parse_outages(&s),
+        Err(_) => Ok(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_parse() {
+        let s = 1_000_000_000;
+        assert_eq!(
+            parse_outages("10:3:error, 2.5:1").unwrap(),
+            [
+                Outage { at_ns: 5 * s / 2, for_ns: s, error: false },
+                Outage { at_ns: 10 * s, for_ns: 3 * s, error: true },
+            ]
+        );
+        assert!(parse_outages("").unwrap().is_empty());
+        for bad in ["10", "10:0", "a:b", "1:2:boom", "-1:2", "1:2:error:x", "1:inf"] {
+            assert!(parse_outages(bad).is_err(), "{bad}");
+        }
+        let o = Outage { at_ns: 10, for_ns: 5, error: false };
+        assert!(!o.covers(9) && o.covers(10) && o.covers(14) && !o.covers(15));
     }
 }

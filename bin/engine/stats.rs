@@ -34,11 +34,15 @@ pub struct EngineStats {
     pub tensors_pinned: Counter,
     /// Frames whose buffer did not come from the ring's pool (streaming thread).
     pub foreign_buffers: Counter,
+    /// Frames refused because a reopened source delivered another format (streaming thread).
+    pub format_mismatch: Counter,
 
     /// Sim frames not produced because the pool had no free buffer (sim thread).
     pub pool_exhausted: Counter,
     /// Sim frames pushed into the capture pipeline (sim thread).
     pub sim_frames: Counter,
+    /// Sim frames not delivered during an injected outage (sim thread).
+    pub sim_withheld: Counter,
 
     /// Frames analysed (analysis).
     pub analysed: Counter,
@@ -49,6 +53,12 @@ pub struct EngineStats {
 
     /// Frames pushed to the output (playback).
     pub frames_out: Counter,
+    /// Ticks that found no new frame and repeated the last one, keeping the output's frame
+    /// rate while the source is down (playback).
+    pub frames_repeated: Counter,
+    /// Scheduled capture-to-output delay of each output frame (the tick's deadline minus the
+    /// frame's capture time, so free of wake-up jitter), µs (playback).
+    pub sched_delay_us: Histogram,
     /// Frames refused by the ring (playback).
     pub ring_rejected: Counter,
     /// Frames evicted from the ring without having been output (playback).

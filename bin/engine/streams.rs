@@ -811,6 +811,16 @@ impl Outputs {
     }
 
     /// Supervises every branch once.
+    /// Closes every recording's current segment and opens the next (a source came back: the
+    /// new stretch of video gets its own file).
+    pub fn split_recordings(&self) {
+        for b in self.branches.iter().filter(|b| b.spec.kind == BranchKind::Record) {
+            if let Ok(sink) = b.pipeline.by_name("sink") {
+                let _ = sink.emit_action("split-now");
+            }
+        }
+    }
+
     pub fn poll(&mut self, log: &mut Log) {
         let now = pitchcam::clock::monotonic_ns();
         for b in &mut self.branches {

@@ -29,6 +29,7 @@ mod pad;
 mod pool;
 mod query;
 mod sample;
+mod tracer;
 mod value;
 mod video;
 
@@ -49,6 +50,7 @@ pub use pad::{AllocationAnswer, AllocationStats, Pad, ProbeId, ProbeInfo, ProbeR
 pub use pool::{BufferPool, PoolConfig};
 pub use query::{Query, QueryRef, QueryType};
 pub use sample::Sample;
+pub use tracer::{Checkpoint, LeaksTracer};
 pub use value::{EnumValue, FromProperty, Value};
 pub use video::{VideoFormat, VideoFrame, VideoFrameMut, VideoInfo, video_meta_api};
 
