@@ -23,6 +23,8 @@
 #![allow(non_camel_case_types)]
 
 pub mod detect;
+#[doc(hidden)]
+pub mod fuzz_caller;
 pub mod plan;
 pub mod ring;
 pub mod status;
