@@ -3,7 +3,7 @@
 //! CI-sized resolution, through `pitchcam soak`, which runs it under the leaks tracer with
 //! `G_DEBUG=fatal-warnings` and judges it. Asserted here, each from the verdict's checks and
 //! re-read from report.json: zero frames dropped, delay within ±1 frame for every output frame
-//! and no drift, RSS slope ≈ 0 after warm-up, ring occupancy == capacity in steady state, no
+//! and no drift, RSS growth ≈ 0 after warm-up (its ceiling, so allocator dips do not count), ring occupancy == capacity in steady state, no
 //! GStreamer object leaked (checkpoints after warm-up, `gst_deinit` at the end), zero Rust
 //! allocations in the hot path, every segment readable and together covering the whole output.
 //!
@@ -44,7 +44,7 @@ fn soak() {
         "frames dropped",
         "delay, every output frame",
         "delay drift (last 30 s − first 30 s)",
-        "RSS slope after warm-up",
+        "RSS growth after warm-up",
         "ring occupancy in steady state",
         "Rust allocations in the hot path",
         "GStreamer objects alive at gst_deinit",
