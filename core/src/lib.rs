@@ -6,7 +6,7 @@
 //! * **no allocator**: every container has a capacity fixed at compile time (const generics) and
 //!   overflow is a counted event with a defined policy, never a reallocation. The crate builds for
 //!   the bare-metal target `aarch64-unknown-none`, which has neither `std` nor `alloc`;
-//! * **no `unsafe`**: `#![forbid(unsafe_code)]`; the FFI boundary lives in the `pitchcam` crate;
+//! * **checked code only**: `#![forbid(unsafe_code)]`; the FFI boundary lives in the `pitchcam` crate;
 //! * **deterministic arithmetic** where results are compared across machines: boxes are integer
 //!   panorama pixels × 256 (Q8), scores are Q0.16, and NMS decides overlap in `u64` integers, so
 //!   x86_64 and aarch64 keep exactly the same boxes.

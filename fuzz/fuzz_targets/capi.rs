@@ -1,6 +1,6 @@
 //! The exported C ABI driven as a C caller would, with arbitrary arguments (see
-//! `pitchcam::capi::fuzz_caller`, which holds the calls: every `unsafe` of the project lives in
-//! ffi/).
+//! `pitchcam::capi::fuzz_caller`, which holds the raw calls: all the project's unchecked code
+//! lives in ffi/).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -21,8 +21,8 @@
 //! With `lookahead` off the same machinery runs on the filtered (causal) state extrapolated for
 //! `causal_predict_s`: a causal follower with the same limits, for comparison.
 //!
-//! No allocation, no `unsafe`, no panics on any input: bad observations are counted and skipped,
-//! and nothing the planner reports is NaN. A `Planner<256>` is about 60 KB: create it once (a
+//! No allocation, only checked code (`forbid(unsafe_code)`), no panics on any input: bad
+//! observations are counted and skipped, and nothing the planner reports is NaN. A `Planner<256>` is about 60 KB: create it once (a
 //! `static`, or boxed by the caller) rather than on a small thread stack.
 //!
 //! ```

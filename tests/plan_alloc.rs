@@ -1,36 +1,18 @@
 //! The planner allocates nothing per tick: with a counting global allocator, 9000 playback ticks
 //! (`push` + `crop_at`, look-ahead on and off, plus live config changes and a stream restart) on
 //! a busy synthetic match see zero allocations once the inputs are built.
+// The planner's synthetic matches are core's test support; this test lives in the root package
+// so that the counting allocator (an `unsafe impl GlobalAlloc`) is pitchcam's own, in `ffi/`.
+#[path = "../core/tests/plan_synth/mod.rs"]
 mod plan_synth;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use pitchcam::alloc_count::{CountingAlloc, HotSection, thread_hot_allocations};
 use pitchcam_core::geom::Size;
 use pitchcam_core::plan::{DEFAULT_WINDOW, Planner, PlannerConfig, Preset};
 use plan_synth::{Match, SynthConfig};
 
-struct CountingAllocator;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed through unchanged to the system allocator, which upholds the
-// `GlobalAlloc` contract; the only addition is a relaxed counter increment.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's guarantees about `layout` are the ones `System.alloc` needs.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was returned by `System.alloc` (through `alloc` above) for `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static ALLOC: CountingAlloc = CountingAlloc;
 
 #[test]
 fn playback_ticks_allocate_nothing() {
@@ -41,7 +23,8 @@ fn playback_ticks_allocate_nothing() {
     let mut planner = Box::new(Planner::<DEFAULT_WINDOW>::new(broadcast, PANO).unwrap());
     let mut crops = 0usize;
 
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = thread_hot_allocations();
+    let hot = HotSection::enter();
     for pass in 0..2 {
         planner.set_lookahead(pass == 0);
         for i in 0..obs.len() {
@@ -57,7 +40,8 @@ fn playback_ticks_allocate_nothing() {
         // The second pass replays the same PTS: the planner sees the stream restart.
         planner.set_config(PlannerConfig { lookahead: pass != 0, ..broadcast }).unwrap();
     }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    drop(hot);
+    let allocations = thread_hot_allocations() - before;
 
     assert_eq!(crops, 2 * (obs.len() - 210));
     assert_eq!(planner.counters().backward_resets, 1);
