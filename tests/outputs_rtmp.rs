@@ -1,7 +1,9 @@
 //! RTMP against a real server: nginx with its RTMP module on loopback, started by the test.
 //! pitchcam streams to it; the test pulls the stream back with GStreamer (rtmp2src → flvdemux)
 //! and checks video, audio and their sync; then kills the server mid-run and restarts it: the
-//! stream comes back, the recording has no gap, and the stream key appears nowhere.
+//! stream comes back, the recording has no gap, and the stream key appears nowhere. A server that
+//! is down when pitchcam starts is streamed to once it is up; one that accepts and then never
+//! reads costs counted stream frames, never the recording.
 
 mod outputs_support;
 use outputs_support::*;
@@ -122,6 +124,41 @@ fn server_killed_and_restarted_stream_resumes_recording_has_no_gap() {
         !r.stderr.contains(KEY)
             && !std::fs::read_to_string(out.join("report.json")).unwrap().contains(KEY)
     );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn server_down_at_start_is_streamed_to_once_it_is_up() {
+    let _turn = serial();
+    require_element("rtmp2sink", "gstreamer1.0-plugins-bad");
+    require_element("rtmp2src", "gstreamer1.0-plugins-bad");
+    // Nothing listens on the port when pitchcam starts: the connection is refused.
+    let port = free_port();
+    let url = format!("rtmp://127.0.0.1:{port}/live/{KEY}");
+    let out = out_dir("outputs-rtmp-late-server");
+    let mut args = small_run(&out, 22);
+    args.extend(["--stream".to_string(), url.clone()]);
+    let child = spawn(&args, &out);
+    std::thread::sleep(Duration::from_secs(6));
+    let _nginx = Nginx::start_on("rtmp-late", port);
+    let pull = Pull::start(&format!("rtmp2src location={url} ! flvdemux name=d"));
+    let r = finish(child, &out);
+    let pulled = pull.finish(Duration::from_secs(1));
+    assert!(r.ok, "{}", r.stderr);
+    let rep = &r.report;
+    let o = output(rep, "rtmp");
+    assert!(o["failures"].as_u64().unwrap() >= 1, "the refused start was not noticed: {o}");
+    assert_eq!(o["state"], "up", "the stream never came up: {o}\n{}", r.stderr);
+    assert!(o["video_frames"].as_u64().unwrap() > 0, "{o}");
+    assert!(pulled.video.len() > 60, "only {} frames reached a viewer", pulled.video.len());
+    assert!(!pulled.audio.is_empty(), "no audio reached a viewer");
+    // The recording did not notice.
+    assert_eq!(rep["frames_dropped"], 0, "{}", r.stderr);
+    let rec = output(rep, "record");
+    assert_eq!((rec["failures"].as_u64(), rec["video_dropped"].as_u64()), (Some(0), Some(0)));
+    let in_files: u64 = segments(&out, "vcam").iter().map(|s| count_frames(s).0).sum();
+    assert_eq!(in_files, recorded(rep));
+    assert!(!r.stderr.contains(KEY));
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -161,15 +161,19 @@ pub struct Nginx {
 }
 
 impl Nginx {
-    /// Starts nginx (application `live`).
+    /// Starts nginx (application `live`) on a free port.
     pub fn start(name: &str) -> Nginx {
+        Nginx::start_on(name, free_port())
+    }
+
+    /// Starts nginx (application `live`) on `port`.
+    pub fn start_on(name: &str, port: u16) -> Nginx {
         require("nginx", "nginx and libnginx-mod-rtmp");
         let module = ["/usr/lib/nginx/modules/ngx_rtmp_module.so"]
             .into_iter()
             .find(|m| Path::new(m).is_file())
             .expect("the nginx RTMP module is needed: install libnginx-mod-rtmp");
         let dir = out_dir(&format!("nginx-{name}"));
-        let port = free_port();
         let conf = include_str!("nginx-rtmp.conf.in")
             .replace("@MODULE@", module)
             .replace("@DIR@", dir.to_str().unwrap())
