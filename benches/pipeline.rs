@@ -292,18 +292,8 @@ fn old_sim_thread(
                     let floats = tensor_meta::f32_view_mut(&mut tm).unwrap();
                     sim.frame(fs, &mut vf.nv12_mut().unwrap(), bs, floats).unwrap().1
                 };
-                let descs: arrayvec::ArrayVec<TensorDesc, MAX_TENSORS> = tf
-                    .tiles()
-                    .iter()
-                    .take(MAX_TENSORS)
-                    .map(|t| TensorDesc {
-                        offset: t.offset as u32,
-                        rows: t.rows,
-                        anchors: t.anchors,
-                        layout: t.layout,
-                        mapping: t.mapping,
-                    })
-                    .collect();
+                let descs: arrayvec::ArrayVec<TensorDesc, MAX_TENSORS> =
+                    tf.tiles().iter().take(MAX_TENSORS).map(TensorDesc::from).collect();
                 tensor_meta::attach(bm, tb, &descs).unwrap();
                 bm.set_pts(Some(pts));
                 bm.set_duration(Some(PERIOD_NS));

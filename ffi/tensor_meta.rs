@@ -80,6 +80,19 @@ pub struct TensorDesc {
     pub mapping: Mapping,
 }
 
+/// The synthetic match's tensors are described in the same terms; its block is the storage.
+impl From<&pitchcam_core::sim::tensors::TileDesc> for TensorDesc {
+    fn from(t: &pitchcam_core::sim::tensors::TileDesc) -> Self {
+        TensorDesc {
+            offset: t.offset as u32,
+            rows: t.rows,
+            anchors: t.anchors,
+            layout: t.layout,
+            mapping: t.mapping,
+        }
+    }
+}
+
 impl TensorDesc {
     /// Number of `f32` elements.
     pub fn len(&self) -> u64 {

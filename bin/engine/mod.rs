@@ -669,21 +669,10 @@ pub fn run_with(
     {
         let _ = c.pipeline.send_event(eos);
     }
-    let t_stop = monotonic_ns();
-    while let Some(bus) = &bus
+    if let Some(bus) = &bus
         && !capture_eos
-        && monotonic_ns() - t_stop < 3_000_000_000
     {
-        if let Some(msg) = bus.timed_pop(Some(50_000_000)) {
-            match msg.view() {
-                MessageView::Eos => capture_eos = true,
-                MessageView::Error(e) => {
-                    errors.push(format!("source: {e}"));
-                    break;
-                }
-                _ => {}
-            }
-        }
+        wait_for_eos(bus, 3_000_000_000, "source", &mut errors);
     }
     let sim_cpu = sim_thread.map(|h| h.join().unwrap_or(0));
     if let Some(c) = &capture {
@@ -695,21 +684,7 @@ pub fn run_with(
     let analysis_cpu = analysis_handle.join().unwrap_or(0);
     shutdown.stop_playback.store(true, Ordering::Release);
     let summary = playback_handle.join().map_err(|_| "playback thread panicked".to_string())?;
-    let t_eos = monotonic_ns();
-    let mut out_eos = false;
-    while !out_eos && monotonic_ns() - t_eos < 20_000_000_000 {
-        if let Some(msg) = out_bus.timed_pop(Some(50_000_000)) {
-            match msg.view() {
-                MessageView::Eos => out_eos = true,
-                MessageView::Error(e) => {
-                    errors.push(format!("output: {e}"));
-                    break;
-                }
-                _ => {}
-            }
-        }
-    }
-    if !out_eos {
+    if !wait_for_eos(&out_bus, 20_000_000_000, "output", &mut errors) {
         errors.push(
             "output: the encoders did not finish within 20 s; the last segment may be incomplete"
                 .into(),
@@ -1022,6 +997,25 @@ fn measure_av_sync(
 }
 
 /// The first error waiting on a pipeline's bus, with its debug details' last line.
+/// Waits up to `limit_ns` for EOS on `bus`: true once it arrived. An error message ends the wait
+/// early and is recorded as `"{what}: {error}"`.
+fn wait_for_eos(bus: &gst::Bus, limit_ns: u64, what: &str, errors: &mut Vec<String>) -> bool {
+    let t0 = monotonic_ns();
+    while monotonic_ns() - t0 < limit_ns {
+        if let Some(msg) = bus.timed_pop(Some(50_000_000)) {
+            match msg.view() {
+                MessageView::Eos => return true,
+                MessageView::Error(e) => {
+                    errors.push(format!("{what}: {e}"));
+                    return false;
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
 fn bus_error(p: &Pipeline) -> Option<String> {
     // The error may be posted just after the state change gave up.
     let msg = p.bus().timed_pop_filtered(Some(1_000_000_000), gst::MessageType::ERROR)?;

@@ -180,18 +180,8 @@ impl SimSource {
             self.sim.frame(fslot, &mut nv, bslot, floats)
         };
         let Ok((truth, tf)) = rendered else { return false };
-        let descs: arrayvec::ArrayVec<TensorDesc, MAX_TENSORS> = tf
-            .tiles()
-            .iter()
-            .take(MAX_TENSORS)
-            .map(|t| TensorDesc {
-                offset: t.offset as u32,
-                rows: t.rows,
-                anchors: t.anchors,
-                layout: t.layout,
-                mapping: t.mapping,
-            })
-            .collect();
+        let descs: arrayvec::ArrayVec<TensorDesc, MAX_TENSORS> =
+            tf.tiles().iter().take(MAX_TENSORS).map(TensorDesc::from).collect();
         if tensor_meta::attach(b, tbuf, &descs).is_err() {
             return false;
         }
