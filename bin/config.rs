@@ -390,10 +390,7 @@ impl Config {
                 ));
             }
         }
-        crate::engine::audio::AudioSource::resolve(
-            &self.audio.source,
-            &Source::parse(&self.source.uri)?,
-        )?;
+        AudioSource::resolve(&self.audio.source, &Source::parse(&self.source.uri)?)?;
         if ![8000, 16000, 22050, 32000, 44100, 48000].contains(&self.audio.rate) {
             return err(format!(
                 "audio.rate {}: one of 8000, 16000, 22050, 32000, 44100, 48000",
@@ -565,9 +562,108 @@ pub fn redact(url: &str) -> String {
     url.to_string()
 }
 
+/// Where the audio comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AudioSource {
+    /// Silence (no microphone, or `none`).
+    Silence,
+    /// The sim's clicks at ball kicks.
+    Sim,
+    /// The audio track of the source file.
+    File(PathBuf),
+    /// An ALSA device.
+    Alsa(String),
+    /// PulseAudio (default device when `None`).
+    Pulse(Option<String>),
+    /// Any GStreamer description that yields raw audio.
+    Gst(String),
+}
+
+impl AudioSource {
+    /// Resolves `audio.source` against the video source: `auto` is the file's own track or the
+    /// sim's clicks, else silence.
+    pub fn resolve(spec: &str, video: &Source) -> Result<AudioSource, ConfigError> {
+        let s = spec.trim();
+        Ok(match s {
+            "auto" => match video {
+                Source::Sim => AudioSource::Sim,
+                Source::File(p) => AudioSource::File(p.clone()),
+                _ => AudioSource::Silence,
+            },
+            "none" | "silence" => AudioSource::Silence,
+            "sim" => {
+                if !matches!(video, Source::Sim) {
+                    return Err(ConfigError(
+                        "audio.source sim: the click track comes from the sim video source; use auto, none or a microphone".into(),
+                    ));
+                }
+                AudioSource::Sim
+            }
+            "pulse" => AudioSource::Pulse(None),
+            _ => {
+                if let Some(d) = s.strip_prefix("alsa:") {
+                    if d.trim().is_empty() {
+                        return Err(ConfigError(
+                            "audio.source alsa: needs a device, e.g. alsa:hw:1,0".into(),
+                        ));
+                    }
+                    AudioSource::Alsa(d.trim().into())
+                } else if let Some(d) = s.strip_prefix("pulse:") {
+                    AudioSource::Pulse((!d.trim().is_empty()).then(|| d.trim().to_string()))
+                } else if let Some(d) = s.strip_prefix("gst:") {
+                    if d.trim().is_empty() {
+                        return Err(ConfigError(
+                            "audio.source gst: needs a description, e.g. gst:audiotestsrc is-live=true".into(),
+                        ));
+                    }
+                    AudioSource::Gst(d.trim().into())
+                } else {
+                    return Err(ConfigError(format!(
+                        "audio.source {s:?}: expected auto, none, sim, alsa:DEVICE, pulse[:DEVICE] or gst:DESCRIPTION"
+                    )));
+                }
+            }
+        })
+    }
+
+    /// For logs and the report.
+    pub fn describe(&self) -> String {
+        match self {
+            AudioSource::Silence => "silence".into(),
+            AudioSource::Sim => "sim clicks at ball kicks".into(),
+            AudioSource::File(p) => format!("file {}", p.display()),
+            AudioSource::Alsa(d) => format!("alsa:{d}"),
+            AudioSource::Pulse(None) => "pulse".into(),
+            AudioSource::Pulse(Some(d)) => format!("pulse:{d}"),
+            AudioSource::Gst(d) => format!("gst:{d}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_follows_the_video_source() {
+        assert_eq!(AudioSource::resolve("auto", &Source::Sim).unwrap(), AudioSource::Sim);
+        assert_eq!(
+            AudioSource::resolve("auto", &Source::File("a.mkv".into())).unwrap(),
+            AudioSource::File("a.mkv".into())
+        );
+        assert_eq!(
+            AudioSource::resolve("auto", &Source::Rtsp("rtsp://h/s".into())).unwrap(),
+            AudioSource::Silence
+        );
+        assert_eq!(
+            AudioSource::resolve("alsa:hw:1,0", &Source::Sim).unwrap(),
+            AudioSource::Alsa("hw:1,0".into())
+        );
+        assert_eq!(AudioSource::resolve("pulse", &Source::Sim).unwrap(), AudioSource::Pulse(None));
+        assert!(AudioSource::resolve("sim", &Source::Camera("/dev/video0".into())).is_err());
+        assert!(AudioSource::resolve("alsa:", &Source::Sim).is_err());
+        assert!(AudioSource::resolve("mic", &Source::Sim).unwrap_err().0.contains("audio.source"));
+    }
 
     #[test]
     fn defaults_are_valid() {

@@ -21,14 +21,14 @@
 //! [`measure_recording`] decodes the first recorded segment, finds the click onsets and compares
 //! them with the kick frames: that is the `av_offset_ms` of the report.
 
-use crate::config::{ConfigError, Source};
+pub use crate::config::AudioSource;
 use pitchcam::alloc_count::HotSection;
 use pitchcam::core::stats::Counter;
 use pitchcam::gst::{
     AppSink, AppSinkCallbacks, AppSrc, Buffer, BufferPool, Caps, Clock, MessageView, Pipeline,
     State,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// The appsink that hands captured audio to pitchcam.
@@ -54,83 +54,8 @@ pub fn raw_caps(rate: u32) -> String {
     format!("audio/x-raw,format=S16LE,layout=interleaved,rate={rate},channels={CHANNELS}")
 }
 
-/// Where the audio comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AudioSource {
-    /// Silence (no microphone, or `none`).
-    Silence,
-    /// The sim's clicks at ball kicks.
-    Sim,
-    /// The audio track of the source file.
-    File(PathBuf),
-    /// An ALSA device.
-    Alsa(String),
-    /// PulseAudio (default device when `None`).
-    Pulse(Option<String>),
-    /// Any GStreamer description that yields raw audio.
-    Gst(String),
-}
-
+// The audio pipeline of each source; the source itself is configuration (`config.rs`).
 impl AudioSource {
-    /// Resolves `audio.source` against the video source: `auto` is the file's own track or the
-    /// sim's clicks, else silence.
-    pub fn resolve(spec: &str, video: &Source) -> Result<AudioSource, ConfigError> {
-        let s = spec.trim();
-        Ok(match s {
-            "auto" => match video {
-                Source::Sim => AudioSource::Sim,
-                Source::File(p) => AudioSource::File(p.clone()),
-                _ => AudioSource::Silence,
-            },
-            "none" | "silence" => AudioSource::Silence,
-            "sim" => {
-                if !matches!(video, Source::Sim) {
-                    return Err(ConfigError(
-                        "audio.source sim: the click track comes from the sim video source; use auto, none or a microphone".into(),
-                    ));
-                }
-                AudioSource::Sim
-            }
-            "pulse" => AudioSource::Pulse(None),
-            _ => {
-                if let Some(d) = s.strip_prefix("alsa:") {
-                    if d.trim().is_empty() {
-                        return Err(ConfigError(
-                            "audio.source alsa: needs a device, e.g. alsa:hw:1,0".into(),
-                        ));
-                    }
-                    AudioSource::Alsa(d.trim().into())
-                } else if let Some(d) = s.strip_prefix("pulse:") {
-                    AudioSource::Pulse((!d.trim().is_empty()).then(|| d.trim().to_string()))
-                } else if let Some(d) = s.strip_prefix("gst:") {
-                    if d.trim().is_empty() {
-                        return Err(ConfigError(
-                            "audio.source gst: needs a description, e.g. gst:audiotestsrc is-live=true".into(),
-                        ));
-                    }
-                    AudioSource::Gst(d.trim().into())
-                } else {
-                    return Err(ConfigError(format!(
-                        "audio.source {s:?}: expected auto, none, sim, alsa:DEVICE, pulse[:DEVICE] or gst:DESCRIPTION"
-                    )));
-                }
-            }
-        })
-    }
-
-    /// For logs and the report.
-    pub fn describe(&self) -> String {
-        match self {
-            AudioSource::Silence => "silence".into(),
-            AudioSource::Sim => "sim clicks at ball kicks".into(),
-            AudioSource::File(p) => format!("file {}", p.display()),
-            AudioSource::Alsa(d) => format!("alsa:{d}"),
-            AudioSource::Pulse(None) => "pulse".into(),
-            AudioSource::Pulse(Some(d)) => format!("pulse:{d}"),
-            AudioSource::Gst(d) => format!("gst:{d}"),
-        }
-    }
-
     /// The audio pipeline's description (`None`: silence, no pipeline).
     pub fn description(&self, rate: u32) -> Result<Option<String>, String> {
         let caps = raw_caps(rate);
@@ -717,27 +642,6 @@ fn caps_rate(caps: &Caps) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn auto_follows_the_video_source() {
-        assert_eq!(AudioSource::resolve("auto", &Source::Sim).unwrap(), AudioSource::Sim);
-        assert_eq!(
-            AudioSource::resolve("auto", &Source::File("a.mkv".into())).unwrap(),
-            AudioSource::File("a.mkv".into())
-        );
-        assert_eq!(
-            AudioSource::resolve("auto", &Source::Rtsp("rtsp://h/s".into())).unwrap(),
-            AudioSource::Silence
-        );
-        assert_eq!(
-            AudioSource::resolve("alsa:hw:1,0", &Source::Sim).unwrap(),
-            AudioSource::Alsa("hw:1,0".into())
-        );
-        assert_eq!(AudioSource::resolve("pulse", &Source::Sim).unwrap(), AudioSource::Pulse(None));
-        assert!(AudioSource::resolve("sim", &Source::Camera("/dev/video0".into())).is_err());
-        assert!(AudioSource::resolve("alsa:", &Source::Sim).is_err());
-        assert!(AudioSource::resolve("mic", &Source::Sim).unwrap_err().0.contains("audio.source"));
-    }
 
     #[test]
     fn onsets_and_pairs() {
