@@ -123,28 +123,13 @@ fn run_counted(source: &str, name: &str) -> serde_json::Value {
 fn run_counted_with(source: &str, name: &str, reconnect: bool) -> serde_json::Value {
     let dir = out_dir(name);
     let cfg = ci_config(&dir, 60, "");
-    let t = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("[source]\n", &format!("[source]\nreconnect = {reconnect}\n"));
-    std::fs::write(&cfg, t).unwrap();
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--source",
-            source,
-            "--duration",
-            "12",
-            "--out",
-            dir.to_str().unwrap(),
-            "--camera-size",
-            "320x180",
-        ],
+    set_source_key(&cfg, &format!("reconnect = {reconnect}"));
+    let (o, r) = run_ok(
+        &dir,
+        &cfg,
+        &["--source", source, "--duration", "12", "--camera-size", "320x180"],
         &[],
     );
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&dir);
     assert!(!text(&o).contains("panicked"));
     r
 }

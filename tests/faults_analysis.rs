@@ -12,20 +12,12 @@ use faults_support::*;
 fn stalled_analysis_costs_observations_never_frames() {
     let dir = out_dir("fault-analysis-stall");
     let cfg = ci_config(&dir, 60, "");
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--duration",
-            "14",
-            "--out",
-            dir.to_str().unwrap(),
-        ],
+    let (_, r) = run_ok(
+        &dir,
+        &cfg,
+        &["--duration", "14"],
         &[("PITCHCAM_FAULT_ANALYSIS_STALL_MS", "3000@60")],
     );
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&dir);
     let lost = num(&r, &["drops", "analysis_queue_full"]);
     // 3 s at 30 fps = 90 frames' tensors arrive while it sleeps; its queue holds 16.
     assert!(lost >= 60.0, "overflow is counted: {lost}");

@@ -49,18 +49,6 @@ fn with_cap_sys_nice_it_gets_realtime() {
     }
     let dir = out_dir("fault-rt");
     let cfg = ci_config(&dir, 60, "");
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--duration",
-            "6",
-            "--out",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(report(&dir)["rt_active"], serde_json::Value::Bool(true));
+    let (_, r) = run_ok(&dir, &cfg, &["--duration", "6"], &[]);
+    assert_eq!(r["rt_active"], serde_json::Value::Bool(true));
 }

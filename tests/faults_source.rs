@@ -25,24 +25,12 @@ fn events(r: &serde_json::Value) -> String {
 fn gst_source_that_ends_is_reopened_and_nothing_recorded_is_lost() {
     let dir = out_dir("fault-gst-eos");
     let cfg = ci_config(&dir, 60, "");
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--source",
-            LIVE_3S,
-            "--duration",
-            "13",
-            "--out",
-            dir.to_str().unwrap(),
-            "--camera-size",
-            "320x180",
-        ],
+    let (_, r) = run_ok(
+        &dir,
+        &cfg,
+        &["--source", LIVE_3S, "--duration", "13", "--camera-size", "320x180"],
         &[],
     );
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&dir);
     let ev = events(&r);
     println!("{ev}");
     let outages = num(&r, &["source_health", "outages"]);
@@ -75,20 +63,8 @@ fn gst_source_that_ends_is_reopened_and_nothing_recorded_is_lost() {
 fn sim_outage_with_error_reopens_with_backoff() {
     let dir = out_dir("fault-sim-outage");
     let cfg = ci_config(&dir, 60, "");
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--duration",
-            "22",
-            "--out",
-            dir.to_str().unwrap(),
-        ],
-        &[("PITCHCAM_FAULT_SIM_OUTAGE", "5:4:error")],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&dir);
+    let (_, r) =
+        run_ok(&dir, &cfg, &["--duration", "22"], &[("PITCHCAM_FAULT_SIM_OUTAGE", "5:4:error")]);
     let ev = events(&r);
     println!("{ev}");
     assert_eq!(num(&r, &["source_health", "outages"]), 1.0, "{ev}");
@@ -122,26 +98,8 @@ fn sim_outage_with_error_reopens_with_backoff() {
 fn without_reconnect_a_live_source_that_ends_ends_the_run() {
     let dir = out_dir("fault-no-reconnect");
     let cfg = ci_config(&dir, 60, "");
-    let text_cfg = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("[source]\n", "[source]\nreconnect = false\n");
-    std::fs::write(&cfg, text_cfg).unwrap();
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--source",
-            LIVE_3S,
-            "--out",
-            dir.to_str().unwrap(),
-            "--camera-size",
-            "320x180",
-        ],
-        &[],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&dir);
+    set_source_key(&cfg, "reconnect = false");
+    let (_, r) = run_ok(&dir, &cfg, &["--source", LIVE_3S, "--camera-size", "320x180"], &[]);
     assert_eq!(num(&r, &["source_health", "outages"]), 0.0);
     assert!(!r["source_health"]["reconnect"].as_bool().unwrap());
     assert!(num(&r, &["run_s"]) < 30.0, "ended by itself, not by a duration");
@@ -173,22 +131,12 @@ fn a_file_that_ends_plays_out_and_stops() {
         .expect("gst-launch-1.0 (gstreamer1.0-tools: run scripts/setup)");
     assert!(st.success());
     let cfg = ci_config(&dir, 60, "");
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--source",
-            &format!("file:{}", file.display()),
-            "--out",
-            dir.to_str().unwrap(),
-            "--camera-size",
-            "320x180",
-        ],
+    let (_, r) = run_ok(
+        &dir,
+        &cfg,
+        &["--source", &format!("file:{}", file.display()), "--camera-size", "320x180"],
         &[],
     );
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&dir);
     assert_eq!(num(&r, &["source_health", "outages"]), 0.0);
     assert_eq!(num(&r, &["source_health", "reopen_attempts"]), 0.0);
     assert_eq!(num(&r, &["frames_in"]), 90.0);
@@ -204,20 +152,7 @@ fn a_file_that_ends_plays_out_and_stops() {
 fn a_slow_first_frame_is_not_an_outage() {
     let dir = out_dir("fault-slow-start");
     let cfg = ci_config(&dir, 60, "");
-    let o = run(
-        &[
-            "run",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--duration",
-            "9",
-            "--out",
-            dir.to_str().unwrap(),
-        ],
-        &[("PITCHCAM_FAULT_SIM_OUTAGE", "0:3")],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let r = report(&dir);
+    let (_, r) = run_ok(&dir, &cfg, &["--duration", "9"], &[("PITCHCAM_FAULT_SIM_OUTAGE", "0:3")]);
     assert_eq!(num(&r, &["source_health", "outages"]), 0.0, "{}", events(&r));
     assert_eq!(num(&r, &["source_health", "reopen_attempts"]), 0.0);
     assert!(num(&r, &["frames_out"]) > 60.0, "{r:#}");

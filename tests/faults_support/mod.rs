@@ -31,6 +31,12 @@ pub fn ci_config(dir: &Path, segment_s: u32, extra: &str) -> PathBuf {
     p
 }
 
+/// Adds `line` (e.g. `reconnect = false`) to the `[source]` table of a config from [`ci_config`].
+pub fn set_source_key(cfg: &Path, line: &str) {
+    let t = std::fs::read_to_string(cfg).expect("config");
+    std::fs::write(cfg, t.replace("[source]\n", &format!("[source]\n{line}\n"))).expect("config");
+}
+
 /// Runs `pitchcam` with `args` and extra environment, to completion.
 pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(BIN);
@@ -39,6 +45,22 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
         c.env(k, v);
     }
     c.output().expect("running pitchcam")
+}
+
+/// `pitchcam run --config CFG --out DIR ARGS…` with extra environment; the run must succeed.
+/// Returns its output (for the log) and its report.
+pub fn run_ok(
+    dir: &Path,
+    cfg: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Output, serde_json::Value) {
+    let mut all = vec!["run", "--config", cfg.to_str().unwrap(), "--out", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let o = run(&all, env);
+    assert!(o.status.success(), "{}", text(&o));
+    let r = report(dir);
+    (o, r)
 }
 
 /// stdout + stderr as text.
